@@ -1,0 +1,5 @@
+"""The `clawgym` command line: a thin Typer layer over the Python API."""
+
+from clawgym.cli._app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,13 @@
+"""Tasks: the model, every format ClawGym reads and writes, and validation."""
+
+from clawgym.tasks._clawgym import CANONICAL_REWARD_SH
+from clawgym.tasks._files import LoadOptions
+from clawgym.tasks._io import detect_format, load_tasks, save_tasks
+from clawgym.tasks._model import (
+    DEFAULT_MOUNT_PATH, Grading, Limits, Provenance, Rubric, RubricRule, Task, TaskFile,
+)
+
+__all__ = [
+    "CANONICAL_REWARD_SH", "DEFAULT_MOUNT_PATH", "Grading", "Limits", "LoadOptions", "Provenance",
+    "Rubric", "RubricRule", "Task", "TaskFile", "detect_format", "load_tasks", "save_tasks",
+]

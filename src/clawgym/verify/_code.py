@@ -1,0 +1,192 @@
+"""Code verification: run a task's checks after the agent stops, in a sandbox of their own.
+
+The checks see a private copy of the final workspace with the task's `checks/` placed at
+`<mount>/reward/` (where ClawGym's reward.sh expects them, replacing anything the agent put
+there), run with a trusted interpreter by absolute path with `-E -s` (no PATH lookup, no
+PYTHON* variables, no user site), so nothing the agent wrote can stand in for the verifier.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from clawgym.errors import ClawGymError
+from clawgym.sandbox import SandboxLimits, create_sandbox
+from clawgym.tasks import CANONICAL_REWARD_SH, Task, TaskFile
+from clawgym.verify._model import Aggregation, VerifyResult
+
+PAYLOAD_NAME = ".openclaw_reward_payload.json"
+DEFAULT_VERIFY_TIMEOUT_S = 120.0  # ClawGym's own reward timeout
+
+
+def default_python() -> str:
+    """The interpreter checks run with: Debian's python3 (what ClawGym's image runs), else ours."""
+    env = os.environ.get("CLAWGYM_VERIFY_PYTHON")
+    if env:
+        return env
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def numeric_checks(data: Any) -> dict[str, float]:
+    if not isinstance(data, dict):
+        return {}
+    return {k: n for k, v in data.items() if (n := _number(v)) is not None}
+
+
+def legacy_score(stdout: str) -> float:
+    """Exactly what ClawGym's canonical reward.sh prints for this check output (raises where
+    reward.sh would fail): the mean of every value, a `reward` key included."""
+    raw = stdout.strip()
+    data = json.loads(raw)
+    return (sum(float(v) for v in data.values()) / len(data) if isinstance(data, dict) and data
+            else float(data) if isinstance(data, (int, float)) else 0.0)
+
+
+def default_score(data: Any) -> tuple[float, float | None]:
+    """(score, declared reward): the mean of the checks, or the script's own gated `reward`."""
+    n = _number(data)
+    if n is not None:
+        if not 0 <= n <= 1:
+            raise ValueError(f"score {n} is outside [0, 1]")
+        return n, None
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object of checks or a number, got {type(data).__name__}")
+    checks: dict[str, float] = {}
+    for key, value in data.items():
+        n = _number(value)
+        if n is None:
+            raise ValueError(f"check {key!r} is {value!r}, not a number or bool")
+        if not 0 <= n <= 1:
+            raise ValueError(f"check {key!r} is {n}, outside [0, 1]")
+        checks[key] = n
+    reward = checks.pop("reward", None)
+    if reward is not None:
+        return reward, reward
+    if not checks:
+        raise ValueError("the check script returned no checks")
+    return sum(checks.values()) / len(checks), None
+
+
+def _parse_default(stdout: str) -> tuple[Any, str | None]:
+    text = stdout.strip()
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError:
+        pass
+    for line in reversed(text.splitlines()):  # tolerate debug prints before the JSON
+        try:
+            return json.loads(line), "ignored non-JSON output before the final JSON line"
+        except json.JSONDecodeError:
+            continue
+    raise ValueError(f"output is not JSON: {text[:200]!r}" if text else "printed nothing")
+
+
+def verify_code(task: Task, workspace: Path | None = None, *, aggregation: Aggregation = "default",
+                backend: str = "bwrap", python: str | None = None, timeout_s: float | None = None,
+                transcript: list | None = None, final_message: str = "",
+                limits: SandboxLimits | None = None) -> VerifyResult:
+    """Score one final workspace (None: the task's untouched workspace) with the task's checks.
+
+    Never raises for a bad verifier: a crash, timeout or unparsable output gives score 0 with
+    status `verifier_error` and the reason.
+    """
+    start = time.monotonic()
+    result = VerifyResult(task_id=task.id, status="verifier_error", score=0.0, aggregation=aggregation,
+                          rubric_status="not_judged" if task.rubric and task.rubric.rules else "none")
+    entry = task.check_file()
+    if entry is None:
+        result.error = f"task has no check script checks/{task.grading.check}"
+        return result
+    reward_files = [TaskFile(path=f"reward/{f.path}", data=f.data, executable=f.executable)
+                    for f in task.checks]
+    if not any(f.path == "reward.sh" for f in task.checks):
+        reward_files.append(TaskFile(path="reward/reward.sh", data=CANONICAL_REWARD_SH.encode()))
+    payload = {"final_message": final_message, "metadata": task.metadata.get("clawgym", {}),
+               "transcript": transcript or []}
+    reward_files.append(TaskFile(path=PAYLOAD_NAME, data=json.dumps(payload).encode()))
+    timeout = timeout_s or task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
+    try:
+        with create_sandbox(
+            backend, workspace=workspace, files=(task.workspace if workspace is None else []),
+            mount_path=task.mount_path, limits=limits, replace=("reward", PAYLOAD_NAME),
+        ) as sb:
+            sb.write_files(reward_files)
+            ws = sb.path
+            res = sb.exec([python or default_python(), "-E", "-s", f"{ws}/reward/{task.grading.check}", ws],
+                          timeout_s=timeout, env={"OPENCLAW_REWARD_PAYLOAD": f"{ws}/{PAYLOAD_NAME}"})
+    except ClawGymError as exc:
+        result.error = f"sandbox failure: {exc}"
+        result.duration_s = time.monotonic() - start
+        return result
+    result.exit_code, result.duration_s = res.exit_code, time.monotonic() - start
+    result.stderr_tail = res.stderr[-2000:]
+    if res.timed_out:
+        result.error = f"check script timed out after {timeout:g}s"
+        return result
+    if res.stdout_dropped:
+        result.error = f"check output over {sb.limits.output_bytes} bytes"
+        return result
+    data, note, parse_error = None, None, None
+    try:
+        data, note = _parse_default(res.stdout)
+        result.checks = numeric_checks(data)
+    except ValueError as exc:
+        parse_error = str(exc)
+    if aggregation == "legacy":
+        try:
+            result.score = legacy_score(res.stdout)
+        except Exception as exc:  # reward.sh itself would have failed here
+            result.error = f"reward.sh would fail: {type(exc).__name__}: {exc}"
+            return result
+        result.status, result.code_score = "ok", result.score
+        declared = _number(data.get("reward")) if isinstance(data, dict) else None
+        result.declared_reward = declared
+        if res.exit_code != 0:
+            result.error = (f"check.py exited {res.exit_code} after printing a score (reward.sh prints "
+                            "it, but ClawGym's RL harness counts a failed reward.sh as 0.0)")
+        return result
+    if res.exit_code != 0:
+        result.error = f"check script exited {res.exit_code}: {res.stderr.strip()[-500:] or 'no stderr'}"
+        return result
+    if parse_error is not None:
+        result.error = parse_error
+        return result
+    try:
+        score, declared = default_score(data)
+    except ValueError as exc:
+        result.error = str(exc)
+        return result
+    result.status, result.score, result.code_score = "ok", score, score
+    result.declared_reward, result.error = declared, note
+    return result
+
+
+def verify_many(tasks: Sequence[Task], workspaces: Sequence[Path | None] | None = None, *,
+                concurrency: int = 4, on_result=None, **kwargs: Any) -> list[VerifyResult]:
+    """Verify many (task, workspace) pairs at once; results come back in input order."""
+    workspaces = list(workspaces) if workspaces is not None else [None] * len(tasks)
+
+    def one(i: int) -> VerifyResult:
+        r = verify_code(tasks[i], workspaces[i], **kwargs)
+        if on_result is not None:
+            on_result(r)
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(one, range(len(tasks))))
