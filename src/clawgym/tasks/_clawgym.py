@@ -57,6 +57,15 @@ def _rubric(raw: Any, file: str | Path, fld: str, problems: Problems) -> Rubric 
         return None
 
 
+def _build(where: str | Path, problems: Problems, **fields: Any) -> Task:
+    try:
+        return Task(**fields)
+    except ValidationError as exc:
+        validation_problems(exc, where, problems)
+        problems.raise_if_any()
+        raise
+
+
 def load_repo_task(root: Path, options: LoadOptions | None = None) -> Task:
     """Read one task folder of ClawGym's repository layout."""
     options = options or LoadOptions()
@@ -93,7 +102,7 @@ def load_repo_task(root: Path, options: LoadOptions | None = None) -> Task:
     source_id = entry.get("task_id") if isinstance(entry.get("task_id"), str) else None
     task_id = source_id or content_id(query or "", workspace + checks)
     problems.raise_if_any()
-    task = Task(
+    task = _build(entry_path, problems,
         id=task_id, instruction=query, category=metadata.get("category") or None,
         mount_path=mount, workspace=workspace, checks=checks, rubric=rubric,
         metadata={"clawgym": metadata, **({"data_entry": extra} if extra else {})},
@@ -148,7 +157,7 @@ def load_hf_record(record: Any, where: str, options: LoadOptions | None = None) 
     rubric = _rubric(record.get("rule"), where, "rule", problems)
     problems.raise_if_any()
     extra = {k: v for k, v in record.items() if k not in ("prompt", "input_files", "rule")}
-    task = Task(
+    task = _build(where, problems,
         id=source_id or content_id(prompt, workspace + checks), instruction=prompt,
         category=record.get("category") if isinstance(record.get("category"), str) else None,
         workspace=workspace, checks=checks, rubric=rubric, metadata={"clawgym_hf": extra},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Literal
@@ -11,7 +12,7 @@ from clawgym.errors import Problem, TaskSpecError
 from clawgym.tasks._clawgym import load_hf_jsonl, load_repo_task, save_repo_task
 from clawgym.tasks._files import LoadOptions, atomic_dir, atomic_file
 from clawgym.tasks._harbor import save_harbor_task
-from clawgym.tasks._model import Task
+from clawgym.tasks._model import ID_PATTERN, Task
 from clawgym.tasks._native import dump_jsonl_line, load_folder, load_jsonl, save_folder
 
 SourceFormat = Literal["auto", "native", "jsonl", "clawgym", "clawgym-hf"]
@@ -110,6 +111,9 @@ def save_tasks(tasks: list[Task], dest: str | Path, format: ExportFormat = "nati
                overwrite: bool = False) -> Path:
     """Write tasks to dest; dest appears whole or not at all."""
     dest = Path(dest)
+    for t in tasks:  # ids become folder names: never trust one that skipped validation
+        if not re.fullmatch(ID_PATTERN, t.id):
+            raise ValueError(f"task id {t.id!r} is not a safe folder name ({ID_PATTERN})")
     if format == "jsonl":
         with atomic_file(dest, overwrite) as tmp:
             tmp.write_text("".join(dump_jsonl_line(t) + "\n" for t in tasks), encoding="utf-8")

@@ -10,9 +10,10 @@ import base64
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 SCHEMA_VERSION = 1
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 DEFAULT_MOUNT_PATH = "/root/.openclaw/workspace"
 
 
@@ -115,7 +116,8 @@ class Task(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = SCHEMA_VERSION
-    id: str = Field(min_length=1, description="Stable id: the source's, else a content hash.")
+    id: str = Field(pattern=ID_PATTERN, max_length=200,
+                    description="Stable id: the source's, else a content hash. Also a folder name.")
     instruction: str = Field(min_length=1, description="What the user asks, verbatim.")
     title: str | None = None
     category: str | None = None
@@ -133,6 +135,12 @@ class Task(BaseModel):
     checks: list[TaskFile] = Field(default_factory=list)
     rubric: Rubric | None = None
     solution: list[TaskFile] = Field(default_factory=list)
+
+    @field_validator("workspace", "checks", "solution")
+    @classmethod
+    def _sorted(cls, files: list[TaskFile]) -> list[TaskFile]:
+        """One canonical order, so a task equals itself whichever format it was read from."""
+        return sorted(files, key=lambda f: f.path)
 
     def check_file(self) -> TaskFile | None:
         """The entry script of the code verifier, if the task has one."""
