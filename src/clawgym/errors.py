@@ -29,8 +29,9 @@ class Problem:
 class TaskSpecError(ClawGymError):
     """A task source is invalid. Holds every problem found, not only the first."""
 
-    def __init__(self, problems: list[Problem] | Problem):
+    def __init__(self, problems: list[Problem] | Problem, partial: list | None = None):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.partial = list(partial or [])  # what did load, for tools that report and go on
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid task")
 
 

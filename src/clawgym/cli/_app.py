@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from clawgym.errors import ClawGymError, TaskSpecError
@@ -52,7 +53,7 @@ MaxSizeOpt = Annotated[Optional[int], typer.Option("--max-file-size", envvar="CL
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -129,7 +130,7 @@ def tasks_lint(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOp
     for t in tasks:
         problems.extend(lint_task(t))
     for p in problems:
-        out.print(f"[yellow]{p}[/yellow]", highlight=False)
+        out.print(f"[yellow]{escape(str(p))}[/yellow]", highlight=False)
     if problems:
         _fail(f"{len(problems)} problem(s) in {src} ({len(tasks)} task(s) loaded)")
     out.print(f"[green]ok[/green]: {len(tasks)} task(s), no problems")
@@ -193,7 +194,7 @@ def verify(src: SrcArg,
         for r in results:
             passed = sum(1 for v in r.checks.values() if v >= 1)
             table.add_row(r.task_id, r.status if r.status == "ok" else f"[red]{r.status}[/red]",
-                          f"{r.score:.3f}", f"{passed}/{len(r.checks)}", (r.error or "")[:80])
+                          f"{r.score:.3f}", f"{passed}/{len(r.checks)}", escape((r.error or "")[:80]))
         out.print(table)
         mean = sum(r.score for r in results) / len(results) if results else 0.0
         out.print(f"{len(results)} task(s), mean score {mean:.3f}, {len(errors)} verifier error(s)")

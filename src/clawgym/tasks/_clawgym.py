@@ -184,7 +184,7 @@ def load_hf_jsonl(path: Path, options: LoadOptions | None = None) -> list[Task]:
             problems.add(where, "", f"malformed JSON: {exc}")
         except TaskSpecError as exc:
             problems.extend(exc.problems)
-    problems.raise_if_any()
+    problems.raise_if_any(tasks)
     return tasks
 
 

@@ -36,9 +36,9 @@ class Problems(list[Problem]):
     def add(self, file: str | Path, fld: str, reason: str) -> None:
         self.append(Problem(str(file), fld, reason))
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, partial: list | None = None) -> None:
         if self:
-            raise TaskSpecError(list(self))
+            raise TaskSpecError(list(self), partial)
 
 
 def clean_path(raw: object, file: str | Path, fld: str, problems: Problems) -> str | None:

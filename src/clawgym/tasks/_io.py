@@ -70,7 +70,7 @@ def load_tasks(src: str | Path, format: SourceFormat = "auto",
         if errors is None:
             raise
         errors.extend(exc.problems)
-        return list(getattr(exc, "partial", []))
+        return exc.partial
     counts = Counter(t.id for t in tasks)
     dupes = [Problem(str(src), "id", f"duplicate task id {i!r}") for i, n in counts.items() if n > 1]
     if dupes and errors is None:
@@ -99,9 +99,7 @@ def _load(src: Path, format: SourceFormat, options: LoadOptions | None) -> list[
             except TaskSpecError as exc:
                 problems.extend(exc.problems)
         if problems:
-            exc = TaskSpecError(problems)
-            exc.partial = tasks  # the tasks that did load, for lint
-            raise exc
+            raise TaskSpecError(problems, tasks)
     else:
         raise TaskSpecError(Problem(str(src), "", f"unknown format {fmt!r}"))
     return tasks

@@ -33,8 +33,6 @@ def lint_task(task: Task) -> list[Problem]:
     if hook is not None and hook.strip() != CANONICAL_HOOK:
         problems.append(Problem(where, "hook_code", f"non-standard hook {hook!r}: ClawGym runs "
                                 "reward/test.py on the workspace regardless"))
-    if not task.workspace:
-        problems.append(Problem(where, "workspace", "empty workspace"))
     if task.rubric is not None:
         names = [r.name for r in task.rubric.rules]
         if len(set(names)) != len(names):

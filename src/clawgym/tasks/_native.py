@@ -138,6 +138,9 @@ def load_jsonl(path: Path, options: LoadOptions | None = None) -> list[Task]:
         except ValidationError as exc:
             validation_problems(exc, where, problems)
             continue
-        tasks.append(check_task(task, where, problems, options))
-    problems.raise_if_any()
+        before = len(problems)
+        task = check_task(task, where, problems, options)
+        if len(problems) == before:
+            tasks.append(task)
+    problems.raise_if_any(tasks)
     return tasks

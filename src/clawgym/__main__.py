@@ -1,0 +1,3 @@
+from clawgym.cli import main
+
+main()
