@@ -29,12 +29,15 @@ def bwrap_path() -> str:
 
 class BwrapSandbox(Sandbox):
     backend = "bwrap"
+    leaves_processes = False  # the pid namespace dies with each command
 
     def _setup(self) -> None:
         self._bwrap = bwrap_path()
         if not self.mount_path.startswith("/"):
             raise SandboxError(f"mount path must be absolute, got {self.mount_path!r}")
-        base = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+        # --as-pid-1: the command is the namespace's init, so no bwrap init is orphaned as a
+        # zombie on hosts whose pid 1 does not reap; when it exits, the namespace dies whole.
+        base = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
                 "--uid", "0", "--gid", "0", "--hostname", "sandbox"]
         for d in _SYSTEM_DIRS:
             if os.path.islink(d):

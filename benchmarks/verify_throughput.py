@@ -1,0 +1,96 @@
+"""Verification throughput: `clawgym verify` over the fixtures' untouched workspaces against a
+bare loop of `python3 check.py WS` subprocesses at the same concurrency, same run.
+
+Target (issue 2): ratio <= 1.3.
+    python benchmarks/verify_throughput.py [--concurrency 2] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from clawgym.tasks import load_tasks
+from clawgym.verify import default_python
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clawgym"
+
+
+def bare(dirs: list[Path], concurrency: int, python: str) -> float:
+    def one(d: Path) -> None:
+        subprocess.run([python, str(d / "reward" / "check.py"), str(d)], capture_output=True, cwd=d)
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, dirs))
+    return time.perf_counter() - t
+
+
+def ours(src: Path, concurrency: int) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "clawgym", "verify", str(src), "--json", "-j", str(concurrency)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def in_process(tasks, concurrency: int) -> float:
+    from clawgym.verify import verify_many
+
+    t = time.perf_counter()
+    verify_many(tasks, concurrency=concurrency)
+    return time.perf_counter() - t
+
+
+def startup() -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "clawgym", "verify", "--help"], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        from clawgym.tasks import save_tasks
+
+        tasks = load_tasks(FIXTURES / "tasks") + load_tasks(FIXTURES / "syn_task_sample.jsonl")
+        save_tasks(tasks, tmp / "dataset.jsonl", "jsonl")
+        dirs = []
+        for t in tasks:  # the baseline gets its workspaces ready-made, outside the timing
+            d = tmp / "bare" / t.id
+            for f in t.workspace + [f.model_copy(update={"path": "reward/" + f.path}) for f in t.checks]:
+                (d / f.path).parent.mkdir(parents=True, exist_ok=True)
+                (d / f.path).write_bytes(f.data)
+            d.mkdir(parents=True, exist_ok=True)
+            dirs.append(d)
+        python = default_python()
+        b, o, p, s = [], [], [], []
+        for _ in range(args.repeat):  # interleaved, so all see the same machine load
+            b.append(bare(dirs, args.concurrency, python))
+            o.append(ours(tmp / "dataset.jsonl", args.concurrency))
+            p.append(in_process(tasks, args.concurrency))
+            s.append(startup())
+        b_best, o_best, p_best = min(b), min(o), min(p)
+        print(f"{len(tasks)} tasks, concurrency {args.concurrency}, best of {args.repeat}")
+        print(f"bare loop of python3 check.py WS       {b_best:6.2f} s  ({len(tasks) / b_best:5.1f} tasks/s)")
+        print(f"clawgym verify (CLI, sandboxed)        {o_best:6.2f} s  ({len(tasks) / o_best:5.1f} tasks/s)"
+              f"  of which CLI start-up {min(s):.2f} s")
+        print(f"verify_many (Python API, sandboxed)    {p_best:6.2f} s  ({len(tasks) / p_best:5.1f} tasks/s)")
+        ratio = o_best / b_best
+        print(f"ratio CLI {ratio:.2f}  (target <= 1.3: {'PASS' if ratio <= 1.3 else 'FAIL'})"
+              f"   ratio API {p_best / b_best:.2f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
