@@ -111,3 +111,30 @@ def test_harbor_export_layout(tmp_path, repo_tasks):
     assert (d / "tests" / "reward" / "check.py").read_bytes() == repo_tasks[0].check_file().data
     assert "COPY workspace/" in (d / "environment" / "Dockerfile").read_text()
     assert _tree(d / "environment" / "workspace") == {f.path: f.data for f in repo_tasks[0].workspace}
+
+
+def test_harbor_test_sh_really_scores(tmp_path):
+    """Run the exported tests/test.sh the way Harbor does: /tests uploaded after the agent."""
+    import os
+    import shutil
+
+    if shutil.which("bwrap") is None:
+        import pytest
+
+        pytest.skip("bubblewrap not installed")
+    from clawgym.sandbox import create_sandbox
+
+    check = (b"import json, sys, pathlib\np = pathlib.Path(sys.argv[1], 'out.txt')\n"
+             b"print(json.dumps({'exists': p.exists(), 'right': p.exists() and p.read_text() == '42'}))\n")
+    task = Task(id="h1", instruction="Write 42 to out.txt", workspace=[TaskFile(path="in.txt", data=b"6*7")],
+                checks=[TaskFile(path="check.py", data=check)])
+    os.chmod(tmp_path, 0o755)  # the sandbox's uid must be able to read the bind source
+    save_tasks([task], tmp_path / "h", "harbor")
+    os.chmod(tmp_path / "h", 0o755)
+    tests = tmp_path / "h" / "h1" / "tests"
+    for answer, expected in (("41", 0.5), ("42", 1.0)):
+        with create_sandbox(workspace=tmp_path / "h" / "h1" / "environment" / "workspace",
+                            ro_binds=[(str(tests), "/tests")]) as sb:
+            sb.exec(f"echo -n {answer} > out.txt")
+            r = sb.exec("mkdir -p /logs/verifier && bash /tests/test.sh && cat /logs/verifier/reward.json")
+        assert json.loads(r.stdout)["reward"] == expected, r

@@ -111,3 +111,13 @@ def test_verify_many_keeps_input_order_and_runs_concurrently(tmp_path):
     assert [r.task_id for r in results] == [t.id for t in tasks]
     assert all(r.status == "ok" for r in results)
     assert json.loads(results[0].model_dump_json())["checks"] == {"answer_exists": 0.0, "answer_correct": 0.0}
+
+
+def test_process_backend_scores_the_same(tmp_path):
+    import warnings
+
+    ws = _ws(tmp_path, {"output/answer.txt": "42"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = verify_code(_task(), ws, backend="process")
+    assert r.status == "ok" and r.score == 1.0
