@@ -128,7 +128,11 @@ def test_harbor_test_sh_really_scores(tmp_path):
              b"print(json.dumps({'exists': p.exists(), 'right': p.exists() and p.read_text() == '42'}))\n")
     task = Task(id="h1", instruction="Write 42 to out.txt", workspace=[TaskFile(path="in.txt", data=b"6*7")],
                 checks=[TaskFile(path="check.py", data=check)])
-    os.chmod(tmp_path, 0o755)  # the sandbox's uid must be able to read the bind source
+    import tempfile
+
+    # the sandbox's uid must be able to reach the bind source (pytest's tmp_path is root-only)
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+    os.chmod(tmp_path, 0o755)
     save_tasks([task], tmp_path / "h", "harbor")
     os.chmod(tmp_path / "h", 0o755)
     tests = tmp_path / "h" / "h1" / "tests"
@@ -137,4 +141,6 @@ def test_harbor_test_sh_really_scores(tmp_path):
                             ro_binds=[(str(tests), "/tests")]) as sb:
             sb.exec(f"echo -n {answer} > out.txt")
             r = sb.exec("mkdir -p /logs/verifier && bash /tests/test.sh && cat /logs/verifier/reward.json")
+        assert r.exit_code == 0, r
         assert json.loads(r.stdout)["reward"] == expected, r
+    shutil.rmtree(tmp_path)
