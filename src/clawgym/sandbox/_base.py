@@ -122,6 +122,7 @@ class Sandbox(ABC):
         self.root = Path(tempfile.mkdtemp(prefix="clawgym-sbx-", dir=base))
         self.host_workspace = self.root / "workspace"
         self._closed = False
+        self._spawned: list[Spawned] = []
         try:
             if workspace is not None:
                 copy_workspace(Path(workspace), self.host_workspace)
@@ -230,6 +231,32 @@ class Sandbox(ABC):
                           stdout_dropped=out.dropped, stderr_dropped=err.dropped,
                           duration_s=time.monotonic() - start, timed_out=timed_out)
 
+    def spawn(self, command: str, *, env: Mapping[str, str] | None = None, cwd: str | None = None) -> "Spawned":
+        """Start a command in the background (its own instance of the backend, sharing the
+        workspace); it lives until killed or until the sandbox closes."""
+        if self._closed:
+            raise SandboxError("sandbox is closed")
+        full_env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **(env or {})}
+        drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
+                if self.uid is not None else [])
+        wrapped = drop + self._limit_args() + self._wrap(["/bin/bash", "-c", command], full_env, cwd or self.path)
+        try:
+            proc = subprocess.Popen(wrapped, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    env=self._popen_env(full_env))
+        except OSError as exc:
+            raise SandboxError(f"{self.backend} sandbox could not start {wrapped[0]!r}: {exc}") from exc
+        spawned = Spawned(proc, _Capture(proc.stdout, self.limits.output_bytes), self)
+        self._spawned.append(spawned)
+        return spawned
+
+    def kill_all(self) -> None:
+        """Stop every background process (the agent has stopped; nothing may touch the files)."""
+        for s in getattr(self, "_spawned", []):
+            s.kill()
+        if self.uid is not None and self.leaves_processes:
+            kill_uid(self.uid)
+
     @staticmethod
     def _wait(proc: subprocess.Popen, timeout: float) -> bool:
         """Block until the command exits or the timeout passes; True if it timed out.
@@ -269,9 +296,8 @@ class Sandbox(ABC):
         """Kill anything left and delete the sandbox's files. Safe to call twice."""
         if self._closed:
             return
+        self.kill_all()
         self._closed = True
-        if self.uid is not None and self.leaves_processes:
-            kill_uid(self.uid)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
@@ -283,6 +309,30 @@ class Sandbox(ABC):
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
             self.close()
+
+
+class Spawned:
+    """A background command: poll it, read its output so far, write to its stdin, kill it."""
+
+    def __init__(self, proc: subprocess.Popen, capture: _Capture, sandbox: Sandbox):
+        self.proc, self.capture, self.sandbox = proc, capture, sandbox
+        self.started = time.monotonic()
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def output(self) -> str:
+        return self.capture.text()
+
+    def write(self, data: bytes) -> None:
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.sandbox._kill_tree(self.proc)
+        self.proc.wait()
+        self.capture.join(5)
 
 
 def _remove(path: Path) -> None:

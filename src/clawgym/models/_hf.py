@@ -1,0 +1,152 @@
+"""An in-process Hugging Face transformers model, for small models and training loops.
+
+Tool calls are text in the Hermes/Qwen convention (`<tool_call>{json}</tool_call>`). When the
+tokenizer's chat template renders tools we pass them to it; when it ignores them (SmolLM2's
+does), the tool schemas and the calling convention go into the system prompt instead, so the
+model always sees its tools.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from clawgym.models._base import ChatModel, ModelError, ModelResponse, SamplingParams, Usage
+from clawgym.models._parse import parse_text_tool_calls
+
+
+class ContextLengthError(ModelError):
+    """The conversation no longer fits the model's context window."""
+
+
+TOOLS_PROMPT = """# Tools
+
+You may call one or more functions to assist with the user query. The available functions are:
+<tools>
+{tools}
+</tools>
+
+To call a function, answer with a JSON object inside <tool_call></tool_call> tags, for example:
+<tool_call>
+{{"name": "read", "arguments": {{"path": "input/notes.txt"}}}}
+</tool_call>"""
+
+
+class HFModel(ChatModel):
+    def __init__(self, model: Any, tokenizer: Any, *, name: str = "hf", default_max_tokens: int = 512):
+        self.model, self.tokenizer, self.name = model, tokenizer, name
+        self.default_max_tokens = default_max_tokens
+        self._lock = threading.Lock()  # generate() is not re-entrant
+        self._template_has_tools: bool | None = None
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, **kw: Any) -> "HFModel":
+        try:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as exc:
+            raise ModelError("the hf model needs transformers and torch: pip install 'clawgym[hf]'") from exc
+        tok = AutoTokenizer.from_pretrained(str(path))
+        model = AutoModelForCausalLM.from_pretrained(str(path))
+        model.eval()
+        return cls(model, tok, name=kw.pop("name", Path(path).name), **kw)
+
+    def config(self) -> dict[str, Any]:
+        return {"kind": "hf", "name": self.name,
+                "max_positions": getattr(self.model.config, "max_position_embeddings", None)}
+
+    def template_has_tools(self) -> bool:
+        """Whether the chat template renders the tool schemas (probe once)."""
+        if self._template_has_tools is None:
+            probe = [{"role": "user", "content": "hi"}]
+            tool = [{"type": "function", "function": {"name": "zz_probe_tool", "description": "p",
+                                                      "parameters": {"type": "object", "properties": {}}}}]
+            try:
+                text = self.tokenizer.apply_chat_template(probe, tools=tool, tokenize=False)
+                self._template_has_tools = "zz_probe_tool" in text
+            except Exception:  # a template that chokes on tools does not support them
+                self._template_has_tools = False
+        return self._template_has_tools
+
+    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> str:
+        native = bool(tools) and self.template_has_tools()
+        msgs = [_textual(m, native) for m in messages]
+        if tools and not native:
+            schema = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
+            block = TOOLS_PROMPT.format(tools=schema)
+            if msgs and msgs[0]["role"] == "system":
+                msgs[0] = {**msgs[0], "content": msgs[0]["content"] + "\n\n" + block}
+            else:
+                msgs.insert(0, {"role": "system", "content": block})
+        return self.tokenizer.apply_chat_template(msgs, tools=tools if native else None, tokenize=False,
+                                                  add_generation_prompt=True)
+
+    def chat(self, messages, tools=None, params: SamplingParams | None = None) -> ModelResponse:
+        import torch
+
+        params = params or SamplingParams()
+        prompt = self.render(messages, tools)
+        enc = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        n_prompt = enc["input_ids"].shape[1]
+        max_new = params.max_tokens or self.default_max_tokens
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit is not None and n_prompt >= limit:
+            raise ContextLengthError(f"prompt of {n_prompt} tokens does not fit {self.name}'s {limit}")
+        if limit is not None:
+            max_new = min(max_new, limit - n_prompt)
+        sample = (params.temperature or 0) > 0
+        gen: dict[str, Any] = {"max_new_tokens": max_new, "do_sample": sample,
+                               "output_scores": True, "return_dict_in_generate": True,
+                               "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
+        if sample:
+            gen["temperature"] = params.temperature
+            if params.top_p is not None:
+                gen["top_p"] = params.top_p
+        if params.stop:
+            gen["stop_strings"], gen["tokenizer"] = params.stop, self.tokenizer
+        with self._lock, torch.no_grad():
+            if params.seed is not None:
+                torch.manual_seed(params.seed)
+            out = self.model.generate(**enc, **gen)
+            scores = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
+        new_ids = out.sequences[0, n_prompt:].tolist()
+        logprobs = [float(x) for x in scores[0][: len(new_ids)].tolist()]
+        eos = {self.tokenizer.eos_token_id} | set(getattr(self.model.generation_config, "eos_token_id", None) or [])
+        ended = bool(new_ids) and new_ids[-1] in eos
+        text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
+        content, calls = parse_text_tool_calls(text)
+        return ModelResponse(content=content or None, tool_calls=calls,
+                             finish_reason="tool_calls" if calls else ("stop" if ended else "length"),
+                             usage=Usage(prompt_tokens=n_prompt, completion_tokens=len(new_ids)),
+                             token_ids=new_ids, logprobs=logprobs,
+                             prompt_token_ids=enc["input_ids"][0].tolist())
+
+
+def _textual(message: dict[str, Any], native: bool) -> dict[str, Any]:
+    """Make a message renderable by any template: no None content; tool calls and results as
+    text unless the template handles them."""
+    role, content = message["role"], message.get("content") or ""
+    calls = message.get("tool_calls") or []
+    if role == "assistant" and calls:
+        if native:
+            return {"role": "assistant", "content": content, "tool_calls": [
+                {"type": "function", "function": {"name": c["function"]["name"],
+                                                  "arguments": _args(c["function"]["arguments"])}}
+                for c in calls]}
+        text = "".join("<tool_call>\n" + json.dumps({"name": c["function"]["name"],
+                                                     "arguments": _args(c["function"]["arguments"])},
+                                                    ensure_ascii=False) + "\n</tool_call>" for c in calls)
+        return {"role": "assistant", "content": (content + "\n" if content else "") + text}
+    if role == "tool" and not native:
+        return {"role": "user", "content": f"<tool_response>\n{content}\n</tool_response>"}
+    return {"role": role, "content": content}
+
+
+def _args(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw

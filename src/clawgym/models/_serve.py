@@ -1,0 +1,79 @@
+"""Serve any ChatModel as an OpenAI-compatible chat-completions endpoint (tool calls included),
+so black-box agents (and our own `openai` client) can use it over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+from clawgym.models._base import ChatModel, ModelError, SamplingParams
+
+
+def create_app(model: ChatModel):
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI(title=f"clawgym serve: {model.name}")
+    lock = threading.Lock()  # one request at a time: most in-process models are not re-entrant
+
+    @app.get("/v1/models")
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": model.name, "object": "model", "owned_by": "clawgym"}]}
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "request body is not JSON")
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return _error(400, "`messages` must be a list")
+        if body.get("stream"):
+            return _error(400, "streaming is not supported by clawgym serve")
+        params = SamplingParams(**{k: body[k] for k in ("temperature", "top_p", "max_tokens", "seed")
+                                   if body.get(k) is not None},
+                                stop=[body["stop"]] if isinstance(body.get("stop"), str) else body.get("stop"),
+                                logprobs=bool(body.get("logprobs")))
+        import anyio
+
+        def run():
+            with lock:
+                return model.chat(body["messages"], body.get("tools"), params)
+
+        try:
+            resp = await anyio.to_thread.run_sync(run)
+        except ModelError as exc:
+            return _error(503, str(exc))
+        message: dict[str, Any] = {"role": "assistant", "content": resp.content}
+        if resp.tool_calls:
+            message["tool_calls"] = [c.openai() for c in resp.tool_calls]
+        choice: dict[str, Any] = {"index": 0, "message": message,
+                                  "finish_reason": resp.finish_reason or "stop"}
+        if params.logprobs and resp.logprobs is not None:
+            choice["logprobs"] = {"content": [{"token": str(t), "logprob": lp, "bytes": None, "top_logprobs": []}
+                                              for t, lp in zip(resp.token_ids or [""] * len(resp.logprobs),
+                                                               resp.logprobs)]}
+        return {"id": "chatcmpl-" + uuid.uuid4().hex[:24], "object": "chat.completion",
+                "created": int(time.time()), "model": body.get("model") or model.name,
+                "choices": [choice],
+                "usage": {"prompt_tokens": resp.usage.prompt_tokens,
+                          "completion_tokens": resp.usage.completion_tokens,
+                          "total_tokens": resp.usage.total}}
+
+    def _error(status: int, message: str):
+        return JSONResponse(status_code=status, content={"error": {"message": message, "type": "invalid_request_error"
+                                                                   if status == 400 else "server_error"}})
+
+    return app
+
+
+def serve(model: ChatModel, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(model), host=host, port=port, log_level=log_level)

