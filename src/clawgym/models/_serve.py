@@ -1,7 +1,7 @@
 """Serve any ChatModel as an OpenAI-compatible chat-completions endpoint (tool calls included),
 so black-box agents (and our own `openai` client) can use it over real HTTP."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI must see the real Request type.
 
 import threading
 import time
