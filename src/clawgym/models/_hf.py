@@ -112,7 +112,8 @@ class HFModel(ChatModel):
             scores = self.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
         new_ids = out.sequences[0, n_prompt:].tolist()
         logprobs = [float(x) for x in scores[0][: len(new_ids)].tolist()]
-        eos = {self.tokenizer.eos_token_id} | set(getattr(self.model.generation_config, "eos_token_id", None) or [])
+        gen_eos = getattr(self.model.generation_config, "eos_token_id", None)
+        eos = {self.tokenizer.eos_token_id} | set(gen_eos if isinstance(gen_eos, list) else [gen_eos])
         ended = bool(new_ids) and new_ids[-1] in eos
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True)
         content, calls = parse_text_tool_calls(text)
