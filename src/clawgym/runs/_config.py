@@ -1,0 +1,32 @@
+"""A run's configuration: what makes two runs the same run (and resuming safe)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class RunConfig(BaseModel):
+    """Everything that decides what a run computes. Concurrency and the executor are not here:
+    they change how fast, not what, so a run may resume with different ones."""
+
+    schema_version: Literal[1] = 1
+    tasks: str = Field(description="The task source, as given.")
+    task_ids: list[str] = Field(default_factory=list, description="The tasks, in order.")
+    agent: str = "llm"
+    model: str | None = None
+    samples: int = Field(default=1, ge=1)
+    max_steps: int | None = None
+    timeout_s: float | None = None
+    temperature: float | None = None
+    turn_tokens: int | None = Field(default=None, description="Most tokens per model turn.")
+    max_tokens: int | None = Field(default=None, description="Total tokens per rollout.")
+    seed: int | None = None
+    aggregation: Literal["default", "legacy"] = "default"
+    sandbox: str = "bwrap"
+    max_tries: int = Field(default=3, ge=1, description="Tries per attempt when the infrastructure fails.")
+
+    def differences(self, other: "RunConfig") -> dict[str, tuple[Any, Any]]:
+        a, b = self.model_dump(), other.model_dump()
+        return {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
