@@ -1,0 +1,132 @@
+"""Rollout concurrency: 64 concurrent rollouts of 5 steps each against a local OpenAI-compatible
+server that answers every step after 200 ms.
+
+Target (issue 4): throughput >= 85 % of the ideal 64 / (5 x 0.2 s). Also prints the per-rollout
+overhead excluding model time (sandbox + tools + verification + store), p50 and p95, next to
+the bare sandbox cost (create + exec true + destroy) measured in the same run.
+    python benchmarks/rollout_concurrency.py [--rollouts 64] [--steps 5] [--delay 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _stats import pct  # noqa: E402
+
+from clawgym.runs import RunConfig, RunStore, execute  # noqa: E402
+from clawgym.sandbox import create_sandbox  # noqa: E402
+from clawgym.tasks import Task, TaskFile  # noqa: E402
+
+CHECK = b"""import json, sys, pathlib
+p = pathlib.Path(sys.argv[1], "output", "log.txt")
+print(json.dumps({"log_written": p.is_file(), "four_lines": p.is_file() and len(p.read_text().splitlines()) == 4}))
+"""
+
+
+def make_server(steps: int, delay: float) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            step = sum(1 for m in body["messages"] if m["role"] == "assistant")
+            time.sleep(delay)
+            if step < steps - 1:  # a cheap tool call, then the final answer on the last step
+                lines = "".join(f"line {i}\n" for i in range(step + 1))
+                msg = {"role": "assistant", "content": None, "tool_calls": [{
+                    "id": f"c{step}", "type": "function", "function": {
+                        "name": "write", "arguments": json.dumps({"path": "output/log.txt", "content": lines})}}]}
+            else:
+                msg = {"role": "assistant", "content": "Done."}
+            data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "bench",
+                               "choices": [{"index": 0, "message": msg, "finish_reason": "stop"}],
+                               "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    ThreadingHTTPServer.request_queue_size = 256
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def _serve(steps: int, delay: float, ready) -> None:
+    srv = make_server(steps, delay)
+    ready.put(srv.server_address[1])
+    threading.Event().wait()
+
+
+def bare_sandbox_ms(n: int = 30) -> float:
+    xs = []
+    for _ in range(n):
+        t = time.perf_counter()
+        with create_sandbox(files=[TaskFile(path="a.txt", data=b"x")]) as sb:
+            sb.exec(["true"])
+        xs.append(time.perf_counter() - t)
+    return pct(xs, .5) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rollouts", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--delay", type=float, default=0.2)
+    args = ap.parse_args()
+    import os
+
+    # The server runs in its own process, so it does not compete with the rollouts for the GIL.
+    import multiprocessing as mp
+
+    ready: mp.Queue = mp.Queue()
+    server = mp.Process(target=_serve, args=(args.steps, args.delay, ready), daemon=True)
+    server.start()
+    os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ready.get(timeout=30)}/v1"
+    os.environ["OPENAI_API_KEY"] = "bench"
+    task = Task(id="bench", instruction="Write output/log.txt with four lines.",
+                workspace=[TaskFile(path="input/readme.txt", data=b"hello")],
+                checks=[TaskFile(path="check.py", data=CHECK)])
+    cfg = RunConfig(tasks="bench", task_ids=[task.id], agent="llm", model="openai:bench", samples=args.rollouts)
+    bare = bare_sandbox_ms()
+    with tempfile.TemporaryDirectory() as tmp:
+        # warm-up outside the timing: imports (openai, ...) and the first client connection
+        execute([task], cfg.model_copy(update={"samples": 1}), Path(tmp) / "warmup", concurrency=1).close()
+        t = time.perf_counter()
+        store = execute([task], cfg, Path(tmp) / "run", concurrency=args.rollouts)
+        wall = time.perf_counter() - t
+        trajs = list(store.trajectories())
+        rows = store.rows()
+        store.close()
+    server.terminate()
+    assert len(trajs) == args.rollouts and all(r.score == 1.0 for r in rows), "rollouts failed"
+    overhead = [t["agent_s"] + t["verify_s"] - sum(s["model_s"] for s in t["steps"]) for t in trajs]
+    ideal = args.rollouts / (args.steps * args.delay)
+    got = args.rollouts / wall
+    print(f"{args.rollouts} rollouts x {args.steps} steps, model answers after {args.delay * 1000:.0f} ms, concurrency {args.rollouts}")
+    print(f"wall {wall:.2f} s   throughput {got:.1f} rollouts/s   ideal {ideal:.1f} rollouts/s")
+    print(f"throughput / ideal {got / ideal:.1%}  (target >= 85%: {'PASS' if got / ideal >= 0.85 else 'FAIL'})")
+    print(f"per-rollout overhead excluding model time: p50 {pct(overhead, .5) * 1000:.0f} ms  "
+          f"p95 {pct(overhead, .95) * 1000:.0f} ms   (bare sandbox create+exec+destroy p50 {bare:.1f} ms)")
+    verify = [t["verify_s"] for t in trajs]
+    tools = [sum(s["tools_s"] for s in t["steps"]) for t in trajs]
+    print(f"where the overhead goes (p50): verification {pct(verify, .5) * 1000:.0f} ms, "
+          f"tools {pct(tools, .5) * 1000:.0f} ms, the rest (sandbox set-up, diff, loop) "
+          f"{pct([o - v - tl for o, v, tl in zip(overhead, verify, tools)], .5) * 1000:.0f} ms")
+    mean_model = sum(s["model_s"] for t in trajs for s in t["steps"]) / sum(len(t["steps"]) for t in trajs)
+    print(f"mean model call as seen by the agent {mean_model * 1000:.0f} ms (server delay {args.delay * 1000:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
