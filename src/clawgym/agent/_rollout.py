@@ -11,7 +11,8 @@ from clawgym.agent._trajectory import Trajectory, snapshot, workspace_diff
 from clawgym.errors import ClawGymError
 from clawgym.sandbox import SandboxLimits, create_sandbox
 from clawgym.tasks import Task
-from clawgym.verify import Aggregation, verify_code
+from clawgym.verify import Aggregation
+from clawgym.verify import verify as verify_workspace
 
 
 def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap",
@@ -34,7 +35,7 @@ def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap"
         traj.diff = workspace_diff(task.workspace, final)
         if verify:
             t = time.monotonic()
-            traj.verification = verify_code(task, sb.host_workspace, aggregation=aggregation, backend=backend,
+            traj.verification = verify_workspace(task, sb.host_workspace, aggregation=aggregation, backend=backend,
                                             transcript=traj.messages, final_message=traj.final_message,
                                             **verify_kwargs)
             traj.verify_s = time.monotonic() - t

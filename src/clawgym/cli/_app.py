@@ -151,6 +151,9 @@ def verify(src: SrcArg,
            python: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_VERIFY_PYTHON",
                                                          help="Interpreter for the checks.")] = None,
            timeout: Annotated[Optional[float], typer.Option(help="Seconds per verifier (default 120).")] = None,
+           judge_model: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_JUDGE_MODEL",
+                                                              help="Model spec of the rubric judge.")] = None,
+           judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
            fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
            fail_on_error: Annotated[bool, typer.Option(help="Exit 1 if any verifier failed.")] = False):
     """Score final workspaces with the tasks' checks.
@@ -180,12 +183,17 @@ def verify(src: SrcArg,
             progress.advance(bar)
             if as_json:
                 print(json.dumps({"task_id": r.task_id, "score": r.score, "checks": r.checks,
-                                  "error": r.error, "status": r.status}), flush=True)
+                                  "error": r.error, "status": r.status, "code_score": r.code_score,
+                                  "rubric_score": r.rubric_score, "rubric_status": r.rubric_status}), flush=True)
 
         try:
+            judge = _model(judge_model) if judge_model else None
+            from clawgym.verify._rubric import JudgeCache
+
             results = verify_many(tasks, [workspace] * len(tasks) if workspace else None,
                                   concurrency=concurrency, on_result=done, aggregation=aggregation.value,
-                                  backend=sandbox, python=python, timeout_s=timeout)
+                                  backend=sandbox, python=python, timeout_s=timeout, judge=judge,
+                                  judge_votes=judge_votes, judge_cache=JudgeCache() if judge else None)
         except (ClawGymError, ValueError) as exc:
             _fail(str(exc))
     errors = [r for r in results if r.status != "ok"]
@@ -328,6 +336,9 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             seed: Annotated[Optional[int], typer.Option(help="Sampling seed.")] = None,
             aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
             sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
+            judge_model: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_JUDGE_MODEL",
+                                                              help="Model spec of the rubric judge.")] = None,
+            judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
             fmt: FormatOpt = SrcFormat.auto):
     """Run an agent over a task suite: tasks x samples, each attempt in its own sandbox, verified,
     stored crash-safely, then summarised and rendered as report.html.
@@ -359,7 +370,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
     config = RunConfig(tasks=str(src), task_ids=[t.id for t in tasks], agent=agent, model=model if agent == "llm" else None,
                        samples=samples, max_steps=max_steps, timeout_s=timeout, temperature=temperature,
                        turn_tokens=turn_tokens, max_tokens=max_tokens, seed=seed, aggregation=aggregation.value,
-                       sandbox=sandbox)
+                       sandbox=sandbox, judge_model=judge_model, judge_votes=judge_votes)
     state = {"done": 0, "running": 0, "score": 0.0}
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("running {task.fields[running]}  mean {task.fields[mean]}"), TimeRemainingColumn(),

@@ -25,6 +25,8 @@ class RunConfig(BaseModel):
     seed: int | None = None
     aggregation: Literal["default", "legacy"] = "default"
     sandbox: str = "bwrap"
+    judge_model: str | None = Field(default=None, description="Model spec of the rubric judge.")
+    judge_votes: int = Field(default=1, ge=1, description="Votes per rubric rule (median).")
     max_tries: int = Field(default=3, ge=1, description="Tries per attempt when the infrastructure fails.")
 
     def differences(self, other: "RunConfig") -> dict[str, tuple[Any, Any]]:

@@ -61,21 +61,27 @@ def agent_config(config: RunConfig) -> AgentConfig:
                                                seed=config.seed))
 
 
-def run_attempt(task: Task, sample: int, config: RunConfig, model: ChatModel | None) -> Trajectory:
+def run_attempt(task: Task, sample: int, config: RunConfig, model: ChatModel | None,
+                judge: ChatModel | None = None, judge_cache: Any = None) -> Trajectory:
     """One attempt, never raising: an infrastructure failure comes back as an infra_error."""
     try:
         agent = make_agent(config.agent, model, agent_config(config))
-        return rollout(task, agent, sample=sample, backend=config.sandbox, aggregation=config.aggregation)
+        return rollout(task, agent, sample=sample, backend=config.sandbox, aggregation=config.aggregation,
+                       judge=judge, judge_votes=config.judge_votes, judge_cache=judge_cache)
     except (ClawGymError, OSError) as exc:
         return Trajectory(task_id=task.id, sample=sample, status="infra_error", stop_reason="agent_crash",
                           error=f"{type(exc).__name__}: {exc}")
 
 
-def _ray_attempt(task_json: str, sample: int, config_json: str) -> str:
+def _ray_attempt(task_json: str, sample: int, config_json: str, cache_dir: str) -> str:
     """Runs on a Ray worker: the same attempt, returned as JSON for the driver to store."""
+    from clawgym.verify._rubric import JudgeCache
+
     config = RunConfig.model_validate_json(config_json)
     model = load_model(config.model) if config.model and config.agent == "llm" else None
-    return run_attempt(Task.model_validate_json(task_json), sample, config, model).model_dump_json()
+    judge = load_model(config.judge_model) if config.judge_model else None
+    return run_attempt(Task.model_validate_json(task_json), sample, config, model, judge,
+                       JudgeCache(cache_dir)).model_dump_json()
 
 
 def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrency: int = 4,
@@ -100,18 +106,22 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
         emit("done", {"traj": traj})
         return True
 
+    from clawgym.verify._rubric import JudgeCache
+
+    judge_cache = JudgeCache(Path(out) / "judge_cache")
     if executor == "local":
         pool = ModelPool(config.model if config.agent == "llm" else None, model_concurrency)
+        judges = ModelPool(config.judge_model, model_concurrency)
 
         def work(task_id: str, sample: int) -> tuple[Trajectory, int]:
             tries = store.start(task_id, sample)
             emit("running", {"task_id": task_id, "sample": sample})
             try:
-                model = pool.get()
+                model, judge = pool.get(), judges.get()
             except ClawGymError as exc:
                 return (Trajectory(task_id=task_id, sample=sample, status="infra_error",
                                    stop_reason="model_error", error=str(exc)), tries)
-            return run_attempt(by_id[task_id], sample, config, model), tries
+            return run_attempt(by_id[task_id], sample, config, model, judge, judge_cache), tries
 
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as ex:
             futures: dict[Future, tuple[str, int]] = {ex.submit(work, t, s): (t, s) for t, s in pending}
@@ -124,14 +134,15 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
                         time.sleep(min(2.0 ** tries * 0.1, 5.0))
                         futures[ex.submit(work, *key)] = key
     elif executor == "ray":
-        _execute_ray(by_id, pending, config, store, concurrency, ray_address, finish, emit)
+        _execute_ray(by_id, pending, config, store, concurrency, ray_address, finish, emit,
+                     str(judge_cache.folder))
     else:
         raise ValueError(f"unknown executor {executor!r}; choose local or ray")
     emit("end", {"rows": store.rows()})
     return store
 
 
-def _execute_ray(by_id, pending, config, store, concurrency, ray_address, finish, emit) -> None:
+def _execute_ray(by_id, pending, config, store, concurrency, ray_address, finish, emit, cache_dir) -> None:
     try:
         import ray
     except ImportError as exc:
@@ -150,7 +161,7 @@ def _execute_ray(by_id, pending, config, store, concurrency, ray_address, finish
                 task_id, sample = queue.pop(0)
                 tries = store.start(task_id, sample)
                 emit("running", {"task_id": task_id, "sample": sample})
-                ref = remote.remote(by_id[task_id].model_dump_json(), sample, config_json)
+                ref = remote.remote(by_id[task_id].model_dump_json(), sample, config_json, cache_dir)
                 inflight[ref] = (task_id, sample, tries)
             ready, _ = ray.wait(list(inflight), num_returns=1)
             for ref in ready:

@@ -177,13 +177,46 @@ def verify_code(task: Task, workspace: Path | None = None, *, aggregation: Aggre
     return result
 
 
+def verify(task: Task, workspace: Path | None = None, *, judge: Any = None, judge_votes: int = 1,
+           judge_cache: Any = None, **kwargs: Any) -> VerifyResult:
+    """Code checks, then (with a judge, in the default aggregation) the LLM rubric, combined as
+    `code_weight * code + rubric_weight * rubric`. Without a judge, or when the judge fails, the
+    score is the code score alone and `rubric_status` says why."""
+    result = verify_code(task, workspace, **kwargs)
+    if judge is None or result.rubric_status == "none" or result.aggregation == "legacy":
+        return result
+    from clawgym.verify._rubric import judge_rubric
+
+    if workspace is None:  # the untouched workspace: judge what the task ships
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in task.workspace:
+                (Path(tmp) / f.path).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / f.path).write_bytes(f.data)
+            rubric = judge_rubric(task, Path(tmp), judge, votes=judge_votes, cache=judge_cache)
+    else:
+        rubric = judge_rubric(task, Path(workspace), judge, votes=judge_votes, cache=judge_cache)
+    result.rubric = rubric.model_dump()
+    if rubric.status != "judged" or rubric.score is None:
+        result.rubric_status = "judge_error"
+        note = f"rubric unscored ({rubric.error}); score is the code score alone"
+        result.error = f"{result.error}; {note}" if result.error else note
+        return result
+    result.rubric_status, result.rubric_score = "judged", rubric.score
+    if result.status == "ok":
+        w_code, w_rubric = task.weights()
+        result.score = w_code * (result.code_score or 0.0) + w_rubric * rubric.score
+    return result
+
+
 def verify_many(tasks: Sequence[Task], workspaces: Sequence[Path | None] | None = None, *,
                 concurrency: int = 4, on_result=None, **kwargs: Any) -> list[VerifyResult]:
     """Verify many (task, workspace) pairs at once; results come back in input order."""
     workspaces = list(workspaces) if workspaces is not None else [None] * len(tasks)
 
     def one(i: int) -> VerifyResult:
-        r = verify_code(tasks[i], workspaces[i], **kwargs)
+        r = verify(tasks[i], workspaces[i], **kwargs)
         if on_result is not None:
             on_result(r)
         return r

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,6 +20,7 @@ class VerifyResult(BaseModel):
     code_score: float | None = Field(default=None, description="The code checks' score.")
     rubric_score: float | None = Field(default=None, description="The LLM rubric's score, if judged.")
     rubric_status: Literal["none", "not_judged", "judged", "judge_error"] = "none"
+    rubric: dict[str, Any] | None = Field(default=None, description="Per-rule verdicts, votes and reasons.")
     checks: dict[str, float] = Field(default_factory=dict, description="Every named sub-score.")
     declared_reward: float | None = Field(default=None, description="The script's own `reward` key.")
     aggregation: Aggregation = "default"
