@@ -136,6 +136,47 @@ def tasks_lint(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOp
     out.print(f"[green]ok[/green]: {len(tasks)} task(s), no problems")
 
 
+@tasks_app.command("qa")
+def tasks_qa(src: SrcArg,
+             as_json: Annotated[bool, typer.Option("--json", help="One JSON object per task per line.")] = False,
+             aggregation: Annotated[Agg, typer.Option(envvar="CLAWGYM_AGGREGATION", help="Score aggregation (see verify).")] = Agg.default,
+             tolerance: Annotated[float, typer.Option(help="Highest do-nothing score that still passes.")] = 0.0,
+             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, envvar="CLAWGYM_CONCURRENCY")] = 2,
+             sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
+             task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only this task id.")] = None,
+             fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
+    """Check each task's verifier: do-nothing scores 0, the reference scores 1, placeholders and
+    damaged outputs score lower, scores are deterministic and fast enough. Exit 1 if any fails."""
+    from clawgym.verify._qa import PROBES, qa_many
+
+    tasks = _load(src, fmt, max_size)
+    if task is not None:
+        tasks = [t for t in tasks if t.id == task]
+        if not tasks:
+            _fail(f"no task with id {task!r} in {src}")
+
+    def done(r) -> None:
+        if as_json:
+            print(json.dumps(r.json_line()), flush=True)
+
+    results = qa_many(tasks, concurrency=concurrency, on_result=done, aggregation=aggregation.value,
+                      tolerance=tolerance, backend=sandbox)
+    failed = [r for r in results if not r.passed]
+    if not as_json:
+        marks = {"pass": "[green]pass[/green]", "fail": "[red]FAIL[/red]", "skipped": "[dim]skipped[/dim]"}
+        table = Table("task", *PROBES, title=f"verifier QA ({aggregation.value})")
+        for r in results:
+            table.add_row(r.task_id, *(marks[r.checks[p].status] if p in r.checks else "-" for p in PROBES))
+        out.print(table)
+        for r in failed:
+            for name, c in r.checks.items():
+                if c.status == "fail":
+                    out.print(f"[red]{r.task_id}[/red] {name}: {escape(json.dumps(c.detail)[:400])}", highlight=False)
+        out.print(f"{len(results) - len(failed)}/{len(results)} task(s) passed")
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("verify")
 def verify(src: SrcArg,
            task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only this task id.")] = None,

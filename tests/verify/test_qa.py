@@ -1,0 +1,105 @@
+"""`clawgym tasks qa`: flags weak verifiers, passes sound ones."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from clawgym.tasks import CANONICAL_REWARD_SH
+from clawgym.verify._qa import mutations, qa_task
+from clawgym.tasks import Task, TaskFile
+from tests.conftest import requires_bwrap
+
+pytestmark = requires_bwrap
+
+GATED = '{"reward": 0.0, "inputs_present": true, "out_exists": false}'      # legacy credits a do-nothing run
+UNGATED = '{"inputs_present": true, "out_exists": false}'                   # credits it on its own
+STRICT = '{"reward": 0.0, "out_exists": false, "out_correct": false}'       # sound
+
+
+def _clawgym_task(root, task_id, printed):
+    d = root / task_id
+    (d / "input_files" / "input").mkdir(parents=True)
+    (d / "input_files" / "input" / "data.txt").write_text("1\n2\n")
+    (d / "reward").mkdir()
+    (d / "reward" / "check.py").write_text(f"print({printed!r})\n")
+    (d / "reward" / "reward.sh").write_text(CANONICAL_REWARD_SH)
+    (d / "data_entry.json").write_text(json.dumps({"task_id": task_id, "user_query": "Sum input/data.txt into output/sum.txt",
+                                                   "metadata": {"category": "", "grading_type": "automated"}}))
+
+
+def _qa(src, *args):
+    r = subprocess.run([sys.executable, "-m", "clawgym", "tasks", "qa", str(src), "--json", *args],
+                       capture_output=True, text=True, timeout=300)
+    return r.returncode, {row["task_id"]: row for row in map(json.loads, r.stdout.splitlines())}
+
+
+def test_legacy_flags_every_credited_noop_default_only_self_credited(tmp_path):
+    for task_id, printed in (("gated", GATED), ("ungated", UNGATED), ("strict", STRICT)):
+        _clawgym_task(tmp_path, task_id, printed)
+    code, legacy = _qa(tmp_path, "--aggregation", "legacy")
+    assert code == 1
+    assert legacy["gated"]["checks"]["noop"]["status"] == "fail"
+    assert legacy["ungated"]["checks"]["noop"]["status"] == "fail"
+    assert legacy["strict"]["checks"]["noop"]["status"] == "pass"
+    assert legacy["gated"]["checks"]["noop"]["detail"]["score"] == 1 / 3
+    code, default = _qa(tmp_path)
+    assert code == 1
+    assert default["gated"]["checks"]["noop"]["status"] == "pass"   # its own reward gate says 0
+    assert default["ungated"]["checks"]["noop"]["status"] == "fail"
+    assert default["strict"]["passed"] and default["strict"]["checks"]["reference"]["status"] == "skipped"
+    for row in default.values():
+        assert set(row["checks"]) == {"noop", "reference", "placeholders", "mutations", "determinism", "runtime"}
+
+
+SUM_CHECK = b"""import json, sys, pathlib
+ws = pathlib.Path(sys.argv[1])
+nums = [int(x) for x in (ws / "input" / "data.txt").read_text().split()]
+out = ws / "output" / "sum.json"
+try:
+    data = json.loads(out.read_text())
+except Exception:
+    data = None
+ok = isinstance(data, dict)
+print(json.dumps({"valid": ok, "total": ok and data.get("total") == sum(nums), "count": ok and data.get("count") == len(nums)}))
+"""
+
+
+def _sum_task(check=SUM_CHECK) -> Task:
+    solve = b'python3 -c "import json; n=[int(x) for x in open(\'input/data.txt\').read().split()]; ' \
+            b'import os; os.makedirs(\'output\', exist_ok=True); json.dump({\'total\': sum(n), \'count\': len(n)}, open(\'output/sum.json\', \'w\'))"\n'
+    return Task(id="sum", instruction="Write output/sum.json with total and count of input/data.txt",
+                workspace=[TaskFile(path="input/data.txt", data=b"3\n4\n5\n")], checks=[TaskFile(path="check.py", data=check)],
+                solution=[TaskFile(path="solve.sh", data=solve)])
+
+
+def test_a_sound_verifier_passes_every_probe():
+    r = qa_task(_sum_task())
+    assert r.passed, r
+    assert all(c.status == "pass" for c in r.checks.values())
+    assert r.checks["placeholders"].detail["paths"] == ["output/sum.json"]
+
+
+def test_a_lenient_verifier_is_caught_by_placeholders_and_mutations():
+    lenient = b'import json, sys, pathlib\np = pathlib.Path(sys.argv[1], "output", "sum.json")\n' \
+              b'print(json.dumps({"exists": p.exists()}))\n'
+    r = qa_task(_sum_task(lenient))
+    assert not r.passed
+    assert r.checks["placeholders"].status == "fail" and r.checks["mutations"].status == "fail"
+    assert r.checks["reference"].status == "pass" and r.checks["noop"].status == "pass"
+
+
+def test_a_broken_reference_and_nondeterminism_are_caught():
+    flaky = b'import json, random\nprint(json.dumps({"ok": random.random() < 0.5, "b": random.random() < 0.5, "c": 0}))\n'
+    r = qa_task(_sum_task(flaky))
+    assert r.checks["reference"].status == "fail"
+    assert not r.passed
+
+
+def test_mutations_cover_each_kind():
+    m = mutations("out.csv", b"name,total\nann,3\nbob,4\n")
+    assert set(m) == {"truncate", "drop_record", "perturb_number", "swap_fields"}
+    assert m["drop_record"] == b"name,total\nann,3\n" and m["swap_fields"] == b"name,total\n3,ann\nbob,4\n"
+    j = mutations("o.json", b'{"items": [1, 2], "total": 3}')
+    assert json.loads(j["drop_record"]) == {"items": [1], "total": 3}
