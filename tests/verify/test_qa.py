@@ -103,3 +103,12 @@ def test_mutations_cover_each_kind():
     assert m["drop_record"] == b"name,total\nann,3\n" and m["swap_fields"] == b"name,total\n3,ann\nbob,4\n"
     j = mutations("o.json", b'{"items": [1, 2], "total": 3}')
     assert json.loads(j["drop_record"]) == {"items": [1], "total": 3}
+
+
+def test_the_starter_suite_passes_every_qa_probe():
+    from clawgym.starter import STARTER_DIR
+
+    code, rows = _qa(STARTER_DIR)
+    assert code == 0 and len(rows) >= 12
+    for row in rows.values():
+        assert row["passed"] and all(c["status"] == "pass" for c in row["checks"].values()), row

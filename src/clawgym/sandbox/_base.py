@@ -343,25 +343,27 @@ def _remove(path: Path) -> None:
 
 
 def copy_workspace(src: Path, dest: Path) -> None:
-    """Copy a workspace, keeping symlinks only where they stay inside it.
+    """Copy a workspace, replacing each symlink by a copy of what it points at, as of now,
+    when that is a file inside the workspace; any other link is dropped.
 
-    A link to a host file (or to /root/.openclaw/workspace/reward/check.py by absolute path)
-    would otherwise let an agent point an output at content it did not write.
+    Links are never carried over: a link to a host file, or to where the checks will appear
+    (`reward/expected.json`), would let an agent point an output at content it did not write.
     """
-    real = src.resolve()
+    real = os.path.realpath(src)
 
     def ignore(dirpath: str, names: list[str]) -> set[str]:
-        skip = set()
-        for name in names:
-            full = Path(dirpath) / name
-            if full.is_symlink():
-                target = os.readlink(full)
-                resolved = (Path(dirpath) / target).resolve()
-                if os.path.isabs(target) or not resolved.is_relative_to(real):
-                    skip.add(name)
-        return skip
+        return {n for n in names if os.path.islink(os.path.join(dirpath, n))}
 
     shutil.copytree(src, dest, symlinks=True, ignore=ignore)
+    for dirpath, dirnames, filenames in os.walk(src):
+        for name in dirnames + filenames:
+            full = os.path.join(dirpath, name)
+            if not os.path.islink(full):
+                continue
+            target = os.path.realpath(full)
+            if (target.startswith(real + os.sep) and os.path.isfile(target)
+                    and os.path.exists(os.path.join(dest, os.path.relpath(os.path.dirname(full), src)))):
+                shutil.copyfile(target, os.path.join(dest, os.path.relpath(full, src)))
 
 
 def uid_processes(uid: int) -> list[int]:

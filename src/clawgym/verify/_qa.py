@@ -93,8 +93,17 @@ def placeholder_variants(paths: list[str], reference: dict[str, bytes] | None) -
     }
 
 
+DATA_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".yaml", ".yml", ".ini", ".toml", ".cron")
+
+
 def mutations(path: str, data: bytes) -> dict[str, bytes]:
-    """Damaged copies of one reference output file; only the kinds that apply to it."""
+    """Damaged copies of one reference output file; only the kinds that apply to it.
+
+    Every file is truncated. Records, fields and numbers are notions of data files, so only
+    those (JSON, CSV, YAML, ...) also lose a record, get a number perturbed and two fields
+    swapped: in prose or code such edits need not be wrong (a comment, an optional sentence),
+    and their quality is the rubric's job, not the code checks'.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -103,6 +112,8 @@ def mutations(path: str, data: bytes) -> dict[str, bytes]:
     lines = text.splitlines(keepends=True)
     if len(text) > 1:
         out["truncate"] = text[: len(text) // 2].encode()
+    if not path.endswith(DATA_SUFFIXES):
+        return out
     parsed = None
     if path.endswith(".json"):
         try:
@@ -158,12 +169,11 @@ def _swap(path: str, text: str, parsed: Any, lines: list[str]) -> bytes | None:
                     return json.dumps(copy, indent=2).encode()
         return None
     body = [i for i, ln in enumerate(lines) if ln.strip()]
-    if len(body) >= 2 and lines[body[0]] != lines[body[-1]]:
+    if len(body) >= 2 and lines[body[0]] != lines[body[-1]]:  # line-based data: swap two records
         a, b = body[0], body[-1]
-        swapped = list(lines)
-        swapped[a], swapped[b] = lines[b] if lines[b].endswith("\n") else lines[b] + "\n", lines[a].rstrip("\n") + (
-            "\n" if lines[b].endswith("\n") else "")
-        return "".join(swapped).encode()
+        swapped = [ln.rstrip("\n") for ln in lines]
+        swapped[a], swapped[b] = swapped[b], swapped[a]
+        return ("\n".join(swapped) + ("\n" if text.endswith("\n") else "")).encode()
     return None
 
 

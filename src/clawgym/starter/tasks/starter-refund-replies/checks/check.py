@@ -83,9 +83,9 @@ def c_wording(ws, tickets):
         low = text.lower()
         d = decide(t)[0]
         if d == "refund":
-            return "full refund" in low and "store credit" not in low
+            return "full refund" in low
         if d == "store_credit":
-            return "store credit" in low and "full refund" not in low
+            return "store credit" in low
         limit = "90" if t["condition"].strip().lower() == "damaged" else "30"
         return "full refund" not in low and "store credit" not in low and re.search(rf"\b{limit}\b", low)
     return frac(ws, tickets, test)
