@@ -397,8 +397,9 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
         src = STARTER_DIR
         if agent == "llm" and model is None:
             model = "smollm2"
-            max_steps = max_steps or 4
-            turn_tokens = turn_tokens or 160
+            # budgets sized so the whole suite fits in ~3 minutes on 2 CPU cores
+            max_steps = max_steps or 3
+            turn_tokens = turn_tokens or 96
     if agent == "llm" and not model:
         _fail("the llm agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
     tasks = _load(src, fmt)
