@@ -399,7 +399,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             model = "smollm2"
             # budgets sized so the whole suite fits in ~3 minutes on 2 CPU cores
             max_steps = max_steps or 3
-            turn_tokens = turn_tokens or 96
+            turn_tokens = turn_tokens or 64
     if agent == "llm" and not model:
         _fail("the llm agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
     tasks = _load(src, fmt)
