@@ -68,6 +68,15 @@ def _load(src: Path, fmt: SrcFormat = SrcFormat.auto, max_size: int | None = Non
               "\n".join(f"  {p}" for p in exc.problems))
 
 
+def _select(tasks, task_id: str | None, src: Path):
+    if task_id is None:
+        return tasks
+    chosen = [t for t in tasks if t.id == task_id]
+    if not chosen:
+        _fail(f"no task with id {task_id!r} in {src}")
+    return chosen
+
+
 @tasks_app.command("import")
 def tasks_import(src: SrcArg,
                  out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write native tasks to.")],
@@ -150,10 +159,7 @@ def tasks_qa(src: SrcArg,
     from clawgym.verify._qa import PROBES, qa_many
 
     tasks = _load(src, fmt, max_size)
-    if task is not None:
-        tasks = [t for t in tasks if t.id == task]
-        if not tasks:
-            _fail(f"no task with id {task!r} in {src}")
+    tasks = _select(tasks, task, src)
 
     def done(r) -> None:
         if as_json:
@@ -205,10 +211,7 @@ def verify(src: SrcArg,
     from clawgym.verify import verify_many
 
     tasks = _load(src, fmt, max_size)
-    if task is not None:
-        tasks = [t for t in tasks if t.id == task]
-        if not tasks:
-            _fail(f"no task with id {task!r} in {src}")
+    tasks = _select(tasks, task, src)
     if workspace is not None:
         if len(tasks) != 1:
             _fail(f"--workspace scores one task, but {src} has {len(tasks)}: pass --task ID")
@@ -308,10 +311,7 @@ def agent_cmd(src: SrcArg,
     from clawgym.models import SamplingParams
 
     tasks = _load(src, fmt)
-    if task is not None:
-        tasks = [t for t in tasks if t.id == task]
-        if not tasks:
-            _fail(f"no task with id {task!r} in {src}")
+    tasks = _select(tasks, task, src)
     if len(tasks) != 1:
         _fail(f"{src} has {len(tasks)} tasks: pass --task ID")
     if agent == "llm" and not model:

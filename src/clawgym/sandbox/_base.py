@@ -179,6 +179,16 @@ class Sandbox(ABC):
     def _wrap(self, argv: list[str], env: dict[str, str], cwd: str) -> list[str]:
         """Turn a command into the argv that runs it inside this backend."""
 
+    def _command(self, argv: list[str], env: Mapping[str, str] | None,
+                 cwd: str | None) -> tuple[list[str], dict[str, str]]:
+        """The full argv (uid drop, limits, backend) and the environment of one command."""
+        full_env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **(env or {})}
+        # setpriv drops to the sandbox uid (cheaper than Popen(user=...), which forbids vfork);
+        # prlimit then lowers the limits; both exec away before the backend starts.
+        drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
+                if self.uid is not None else [])
+        return drop + self._limit_args() + self._wrap(argv, full_env, cwd or self.path), full_env
+
     def _limit_args(self) -> list[str]:
         lim, args = self.limits, []
         if lim.cpu_s:
@@ -199,12 +209,7 @@ class Sandbox(ABC):
         if self._closed:
             raise SandboxError("sandbox is closed")
         argv = ["/bin/bash", "-c", command] if isinstance(command, str) else list(command)
-        full_env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **(env or {})}
-        # setpriv drops to the sandbox uid (cheaper than Popen(user=...), which forbids vfork);
-        # prlimit then lowers the limits; both exec away before the backend starts.
-        drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
-                if self.uid is not None else [])
-        wrapped = drop + self._limit_args() + self._wrap(argv, full_env, cwd or self.path)
+        wrapped, full_env = self._command(argv, env, cwd)
         timeout = timeout_s or self.limits.timeout_s
         start = time.monotonic()
         try:
@@ -236,10 +241,7 @@ class Sandbox(ABC):
         workspace); it lives until killed or until the sandbox closes."""
         if self._closed:
             raise SandboxError("sandbox is closed")
-        full_env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **(env or {})}
-        drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
-                if self.uid is not None else [])
-        wrapped = drop + self._limit_args() + self._wrap(["/bin/bash", "-c", command], full_env, cwd or self.path)
+        wrapped, full_env = self._command(["/bin/bash", "-c", command], env, cwd)
         try:
             proc = subprocess.Popen(wrapped, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, start_new_session=True,
