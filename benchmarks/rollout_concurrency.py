@@ -33,6 +33,8 @@ print(json.dumps({"log_written": p.is_file(), "four_lines": p.is_file() and len(
 
 def make_server(steps: int, delay: float) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as vLLM and other real servers do
+
         def log_message(self, *a):
             pass
 
