@@ -54,7 +54,7 @@ def test_scripted_model_over_http_reaches_full_score_and_replays(served, repo_ta
     assert {"read", "write", "edit", "exec"} <= set(used)
     assert {c.path for c in traj.diff} == {"output/plan.json", "output/USAGE.md"}
     assert traj.model == {"kind": "openai", "name": "scripted", "base_url": served}
-    assert [s["function"]["name"] for s in traj.tools] == ["read", "write", "edit", "exec", "process"]
+    assert [s["function"]["name"] for s in traj.tools] == ["read", "write", "edit", "exec", "apply_patch", "process"]
     assert traj.messages[0]["role"] == "system" and traj.messages[1]["content"] == task.instruction
     # saved as JSONL, loaded back, replayed from its own messages: the same workspace
     path = tmp_path / "traj.jsonl"

@@ -83,3 +83,38 @@ def test_background_sessions_with_process(box):
 def test_bad_arguments_are_tool_errors(box):
     assert "bad arguments" in box.call("write", {"path": "a"}).content
     assert box.call("process", {"action": "dance", "sessionId": "x"}).is_error
+
+
+PATCH = """*** Begin Patch
+*** Add File: out/new.txt
++first
++second
+*** Update File: notes.md
+@@ x = 1
+-y = 1
++y = 2
++z = 3
+*** Delete File: input/a.txt
+*** End Patch"""
+
+
+def test_apply_patch_adds_updates_and_deletes(box):
+    r = box.call("apply_patch", {"input": PATCH})
+    assert not r.is_error and r.content.splitlines()[1:] == ["A out/new.txt", "M notes.md", "D input/a.txt"]
+    assert box.call("read", {"path": "out/new.txt"}).content == "first\nsecond\n"
+    assert box.call("read", {"path": "notes.md"}).content == "x = 1\ny = 2\nz = 3\n"
+    assert box.call("read", {"path": "input/a.txt"}).is_error
+    moved = box.call("apply_patch", {"input": "*** Begin Patch\n*** Update File: notes.md\n*** Move to: docs/n.md\n"
+                                              " x = 1\n-y = 2\n+y = 9\n*** End Patch"})
+    assert not moved.is_error and box.call("read", {"path": "docs/n.md"}).content == "x = 1\ny = 9\nz = 3\n"
+
+
+def test_apply_patch_is_all_or_nothing(box):
+    bad = PATCH.replace("-y = 1", "-y = 7")
+    r = box.call("apply_patch", {"input": bad})
+    assert r.is_error and "no file changed" in r.content
+    assert box.call("read", {"path": "notes.md"}).content == "x = 1\ny = 1\n"  # untouched
+    assert box.call("read", {"path": "out/new.txt"}).is_error and not box.call("read", {"path": "input/a.txt"}).is_error
+    escape = box.call("apply_patch", {"input": "*** Begin Patch\n*** Add File: ../evil.txt\n+x\n*** End Patch"})
+    assert escape.is_error and "outside the workspace" in escape.content
+    assert box.call("apply_patch", {"input": "not a patch"}).is_error

@@ -19,7 +19,7 @@ CHATML_TOOLS = ("{% if tools %}<|im_start|>system\n{% for t in tools %}{{ t | to
                 "{% endif %}" + CHATML)
 
 
-def build(path, *, template: str = CHATML, max_positions: int = 4096):
+def build(path, *, template: str = CHATML, max_positions: int = 16384):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 

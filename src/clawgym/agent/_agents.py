@@ -26,6 +26,7 @@ Tools:
 - write(path, content): create or overwrite a file (parent folders are created).
 - edit(path, old_string, new_string, replace_all): replace exact text in a file.
 - exec(command, workdir, timeout, background): run a bash command in the workspace.
+- apply_patch(input): change several files at once with a '*** Begin Patch' patch.
 - process(action, sessionId): list, poll, log, write to or kill background commands.
 
 Work step by step: inspect the inputs, do the work with the tools, and check your outputs.

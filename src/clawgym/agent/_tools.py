@@ -1,9 +1,9 @@
 """OpenClaw-compatible tools, run against one sandbox.
 
 Names, parameters and JSON schemas follow OpenClaw's (`read`, `write`, `edit`, `exec`,
-`process`) so trajectories transfer between the two. File tools work on the sandbox's copy of
-the workspace from outside (fast), after resolving every path and symlink to make sure it stays
-inside; commands run inside the sandbox. Every failure is a `ToolError`: it goes back to the
+`apply_patch`, `process`) so trajectories transfer between the two. File tools work on the
+sandbox's copy of the workspace from outside (fast), after resolving every path and symlink to
+make sure it stays inside; commands run inside the sandbox. Every failure is a `ToolError`: it goes back to the
 model as the tool's result, never up the stack.
 """
 
@@ -52,6 +52,10 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
          "timeout": {"type": "number", "description": "Seconds before the command is killed."},
          "background": {"type": "boolean", "description": "Start and return a sessionId at once."},
          "env": {"type": "object", "additionalProperties": {"type": "string"}}}, ["command"]),
+    _fn("apply_patch", "Apply a patch to several files at once (all or nothing). Format: '*** Begin Patch', "
+        "then '*** Add File: p' (+lines), '*** Delete File: p', or '*** Update File: p' (optionally "
+        "'*** Move to: q') with '@@' hunks of ' ' context, '-' removed and '+' added lines, then '*** End Patch'.",
+        {"input": {"type": "string", "description": "The whole patch."}}, ["input"]),
     _fn("process", "Manage background commands started with exec background=true.",
         {"action": {"type": "string", "enum": ["list", "poll", "log", "write", "kill"]},
          "sessionId": {"type": "string"},
@@ -214,6 +218,41 @@ class ToolBox:
             out = out[:OUTPUT_MAX_CHARS] + f"\n[output truncated: {len(out) - OUTPUT_MAX_CHARS} more characters]"
         notes = [f"exit code {r.exit_code}"] + ([r.note] if r.note else [])
         return (out + ("\n" if out and not out.endswith("\n") else "") + f"[{'; '.join(notes)}]")
+
+    def _apply_patch(self, args: dict[str, Any]) -> str:
+        from clawgym.agent._patch import PatchError, apply_update, parse_patch
+
+        try:
+            ops = parse_patch(args["input"])
+            planned: list[tuple[str, Path, str | None]] = []  # (mark, path, new text or None)
+            for op in ops:
+                host = self.resolve(op.path)
+                if op.kind == "add":
+                    if host.exists():
+                        raise PatchError(f"{op.path} already exists; use Update File")
+                    planned.append(("A", host, "\n".join(op.lines) + "\n"))
+                elif op.kind == "delete":
+                    if not host.is_file():
+                        raise PatchError(f"{op.path}: no such file")
+                    planned.append(("D", host, None))
+                else:
+                    if not host.is_file():
+                        raise PatchError(f"{op.path}: no such file")
+                    text = apply_update(host.read_text(encoding="utf-8", errors="surrogateescape"), op)
+                    if op.move_to:
+                        planned += [("D", host, None), ("M", self.resolve(op.move_to), text)]
+                    else:
+                        planned.append(("M", host, text))
+        except PatchError as exc:
+            raise ToolError(f"patch not applied (no file changed): {exc}") from None
+        for mark, host, text in planned:  # everything checked: now write
+            if text is None:
+                host.unlink()
+            else:
+                host.parent.mkdir(parents=True, exist_ok=True)
+                host.write_text(text, encoding="utf-8", errors="surrogateescape")
+                self._adopt(host)
+        return "Success. Updated the following files:\n" + "\n".join(f"{m} {self._rel(h)}" for m, h, _ in planned)
 
     def _process(self, args: dict[str, Any]) -> str:
         action = args["action"]
