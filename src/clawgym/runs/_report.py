@@ -94,7 +94,7 @@ th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f7f7f7;padding:.5em;white-space:pre-wrap;word-break:break-word;max-height:30em;overflow:auto}
 details{margin:.3em 0;border:1px solid #ddd;padding:.3em .6em;border-radius:4px}
 .role{font-weight:600}.tool{color:#7a2e8e}.err{color:#b00020}.ok{color:#0a7d32}
-.cards span{display:inline-block;margin-right:2em}.cards b{font-size:1.3em}"""
+.cards span{display:inline-block;margin-right:2em}.cards b{font-size:1.3em}.cfg{color:#555;font-size:.9em}"""
 
 
 def _trajectory_html(t: dict[str, Any]) -> str:
@@ -133,11 +133,14 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
     """Write report.html for one run, or several side by side (the first is the main one)."""
     runs = []
     trajs: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
+    configs: dict[str, dict[str, Any]] = {}
     for d in run_dirs:
         with RunStore(d) as store:
             rows = store.rows()
             runs.append((d.name, rows, summarize(rows, store.wall_s())))
             trajs[d.name] = {(t["task_id"], t["sample"]): t for t in store.trajectories()}
+            cfg = store.config()
+            configs[d.name] = cfg.model_dump(exclude={"task_ids", "schema_version"}) if cfg else {}
     out = out or (run_dirs[0] / "report.html")
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>ClawGym report: "
              f"{_e(', '.join(n for n, _, _ in runs))}</title><style>{CSS}</style></head><body>",
@@ -148,6 +151,8 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
                      f"</span><span>mean score <b id='mean-{_e(name)}'>{s['mean_score']:.3f}</b></span>"
                      f"<span>pass rate <b>{s['pass_rate']:.1%}</b></span><span>tokens <b>{s['tokens']:,}</b></span>"
                      f"<span>wall time <b>{s['wall_seconds']:.1f} s</b></span><span>errors <b>{_e(errs)}</b></span></div>")
+        cfg = ", ".join(f"{k}={v}" for k, v in configs.get(name, {}).items() if v not in (None, [], ""))
+        parts.append(f"<p class=cfg>configuration: {_e(cfg)}</p>")
     for title, src in _plots(runs):
         parts.append(f"<h2>{_e(title)}</h2><img alt='{_e(title)}' src='{src}'>")
     parts.append("<h2>Per task</h2><table><tr><th>task</th><th>category</th>" +
