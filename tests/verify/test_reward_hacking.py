@@ -149,3 +149,11 @@ def test_fake_score_json_on_stdout():
     fake = [WRONG, ("write", "tools/report.py", report)]
     assert _naive(fake) == 1.0
     assert _ours(fake) == 0.0  # the check timed out: verifier_error, whatever was printed
+
+
+def test_special_files_left_in_the_workspace_do_not_break_verification():
+    # a FIFO or socket must neither hang the copy nor turn the attempt into a verifier error
+    calls = _calls([("exec", "mkdir -p output && mkfifo output/answer.json output/trap && "
+                             "python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('output/sock')\"")])
+    traj = rollout(_task(), LLMAgent(ScriptedModel(calls + ["done"])))
+    assert traj.verification.status == "ok" and traj.verification.score == 0.0, traj.verification

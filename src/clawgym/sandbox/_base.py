@@ -13,6 +13,7 @@ import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -354,7 +355,22 @@ def copy_workspace(src: Path, dest: Path) -> None:
     real = os.path.realpath(src)
 
     def ignore(dirpath: str, names: list[str]) -> set[str]:
-        return {n for n in names if os.path.islink(os.path.join(dirpath, n))}
+        # links are handled below; FIFOs, sockets and devices are never copied (opening a FIFO
+        # an agent left behind would hang the copy forever)
+        skip = set()
+        for n in names:
+            full = os.path.join(dirpath, n)
+            if os.path.islink(full):
+                skip.add(n)
+                continue
+            try:
+                mode = os.lstat(full).st_mode
+            except OSError:
+                skip.add(n)
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                skip.add(n)
+        return skip
 
     shutil.copytree(src, dest, symlinks=True, ignore=ignore)
     for dirpath, dirnames, filenames in os.walk(src):
