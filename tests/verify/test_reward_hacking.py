@@ -157,3 +157,13 @@ def test_special_files_left_in_the_workspace_do_not_break_verification():
                              "python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('output/sock')\"")])
     traj = rollout(_task(), LLMAgent(ScriptedModel(calls + ["done"])))
     assert traj.verification.status == "ok" and traj.verification.score == 0.0, traj.verification
+
+
+def test_a_file_flood_is_a_bounded_verifier_error(monkeypatch):
+    import clawgym.sandbox._base as base
+
+    monkeypatch.setattr(base, "MAX_WORKSPACE_ENTRIES", 500)
+    traj = rollout(_task(), LLMAgent(ScriptedModel(_calls([("exec", "mkdir -p flood && cd flood && touch $(seq 1 2000)")])
+                                                   + ["done"])))
+    assert traj.verification.status == "verifier_error" and traj.score == 0.0
+    assert "more than 500 files" in traj.verification.error

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from clawgym.agent._agents import Agent, Event
-from clawgym.agent._trajectory import Trajectory, snapshot, workspace_diff
+from clawgym.agent._trajectory import Trajectory, digest, workspace_diff
 from clawgym.errors import ClawGymError
 from clawgym.sandbox import SandboxLimits, create_sandbox
 from clawgym.tasks import Task
@@ -31,7 +31,7 @@ def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap"
             traj.status, traj.error, traj.stop_reason = "agent_error", f"{type(exc).__name__}: {exc}", "agent_crash"
         sb.kill_all()  # nothing the agent left running may touch the files from here on
         traj.agent_s = time.monotonic() - start
-        final = snapshot(sb.host_workspace)
+        final = digest(sb.host_workspace)
         traj.diff = workspace_diff(task.workspace, final)
         if verify:
             t = time.monotonic()

@@ -6,6 +6,7 @@ Filled as the rollout goes, so a timeout or crash still leaves everything up to 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 import hashlib
 import os
 import time
@@ -79,7 +80,8 @@ def _sha(data: bytes) -> str:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every regular file under root (symlinks are recorded by target text, never followed)."""
+    """Every regular file under root, contents in memory (symlinks recorded by target text,
+    never followed). For trusted workspaces (a reference solution's); use `digest` for agents'."""
     files: dict[str, bytes] = {}
     for dirpath, _, names in os.walk(root):
         for name in names:
@@ -92,18 +94,50 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return files
 
 
-def workspace_diff(initial: list[TaskFile], final: dict[str, bytes]) -> list[FileChange]:
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    sha256: str
+    data: bytes | None  # kept only for small files: enough for a readable diff
+
+
+def digest(root: Path, keep_bytes: int = _TEXT_LIMIT) -> dict[str, FileState]:
+    """Size and hash of every regular file under root, reading in chunks so that an agent's
+    gigabyte files never sit in memory; contents are kept only for small files."""
+    states: dict[str, FileState] = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink():
+                data = b"symlink -> " + os.readlink(full).encode()
+                states[rel] = FileState(len(data), _sha(data), data)
+                continue
+            if not full.is_file():
+                continue
+            h, size, head = hashlib.sha256(), 0, bytearray()
+            with open(full, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+                    if len(head) <= keep_bytes:
+                        head += chunk[: keep_bytes + 1 - len(head)]
+            states[rel] = FileState(size, h.hexdigest(), bytes(head) if size <= keep_bytes else None)
+    return states
+
+
+def workspace_diff(initial: list[TaskFile], final: dict[str, FileState]) -> list[FileChange]:
     before = {f.path: f.data for f in initial}
     changes: list[FileChange] = []
     for path in sorted(set(before) | set(final)):
         old, new = before.get(path), final.get(path)
-        if old == new:
-            continue
         if new is None:
             changes.append(FileChange(path=path, change="deleted"))
             continue
-        change = FileChange(path=path, change="added" if old is None else "changed", size=len(new), sha256=_sha(new))
-        text = _text(new)
+        if old is not None and len(old) == new.size and _sha(old) == new.sha256:
+            continue
+        change = FileChange(path=path, change="added" if old is None else "changed", size=new.size, sha256=new.sha256)
+        text = _text(new.data)
         if text is not None and old is None:
             change.content = text
         elif text is not None and (old_text := _text(old)) is not None:

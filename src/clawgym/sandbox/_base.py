@@ -36,6 +36,9 @@ ENV_ALLOWLIST = {
 }
 
 
+MAX_WORKSPACE_ENTRIES = int(os.environ.get("CLAWGYM_MAX_WORKSPACE_ENTRIES", 200_000))
+
+
 class SandboxLimits(BaseModel):
     """Resource limits of one sandbox. None disables a limit."""
 
@@ -353,6 +356,11 @@ def copy_workspace(src: Path, dest: Path) -> None:
     (`reward/expected.json`), would let an agent point an output at content it did not write.
     """
     real = os.path.realpath(src)
+    entries = 0
+    for _, dirnames, filenames in os.walk(src):
+        entries += len(dirnames) + len(filenames)
+        if entries > MAX_WORKSPACE_ENTRIES:
+            raise SandboxError(f"workspace {src} holds more than {MAX_WORKSPACE_ENTRIES} files and folders")
 
     def ignore(dirpath: str, names: list[str]) -> set[str]:
         # links are handled below; FIFOs, sockets and devices are never copied (opening a FIFO
