@@ -17,7 +17,10 @@ from rich.table import Table
 from clawgym.errors import ClawGymError, TaskSpecError
 
 app = typer.Typer(name="clawgym", help="Synthesize, run, verify and benchmark personal-agent tasks.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  # every flag is also read from CLAWGYM_<COMMAND>_<FLAG> (e.g. CLAWGYM_RUN_SAMPLES),
+                  # besides the shared ones named on the options (CLAWGYM_SANDBOX, ...)
+                  context_settings={"auto_envvar_prefix": "CLAWGYM"})
 tasks_app = typer.Typer(help="Import, export, list and lint task datasets.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 out = Console()
