@@ -92,3 +92,12 @@ def test_verify_one_final_workspace(tmp_path):
     assert r.returncode == 1 and "--task" in r.stderr
     r = clawgym("verify", REPO_TASKS, "--task", "nope", check=False)
     assert r.returncode == 1 and "no task with id 'nope'" in r.stderr
+
+
+@requires_bwrap
+def test_flags_read_from_environment_variables():
+    r = subprocess.run([sys.executable, "-m", "clawgym", "verify", str(REPO_TASKS), "--json"], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "CLAWGYM_VERIFY_TASK": "task_0185",
+                                                    "CLAWGYM_AGGREGATION": "legacy"})
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 0 and [row["task_id"] for row in rows] == ["task_0185"]
