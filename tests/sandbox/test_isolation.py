@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from clawgym.sandbox import SandboxLimits, create_sandbox
-from clawgym.sandbox._base import uid_processes
+from clawgym.sandbox._procs import uid_processes
 from clawgym.tasks import TaskFile
 from tests.conftest import REPO_TASKS, requires_bwrap
 

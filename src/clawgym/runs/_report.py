@@ -144,7 +144,7 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
     out = out or (run_dirs[0] / "report.html")
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>ClawGym report: "
              f"{_e(', '.join(n for n, _, _ in runs))}</title><style>{CSS}</style></head><body>",
-             f"<h1>ClawGym report</h1>"]
+             "<h1>ClawGym report</h1>"]
     for name, rows, s in runs:
         errs = ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "none"
         parts.append(f"<h2>Run {_e(name)}</h2><div class=cards><span>attempts <b id='attempts-{_e(name)}'>{s['finished']}</b>"

@@ -13,7 +13,6 @@ import secrets
 import select
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import threading
@@ -25,6 +24,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from clawgym.errors import SandboxError
+from clawgym.sandbox._files import _remove, copy_workspace
+from clawgym.sandbox._procs import kill_uid
 from clawgym.tasks._model import DEFAULT_MOUNT_PATH, TaskFile
 
 ENV_ALLOWLIST = {
@@ -35,8 +36,6 @@ ENV_ALLOWLIST = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 
-
-MAX_WORKSPACE_ENTRIES = int(os.environ.get("CLAWGYM_MAX_WORKSPACE_ENTRIES", 200_000))
 
 
 class SandboxLimits(BaseModel):
@@ -339,85 +338,3 @@ class Spawned:
             self.sandbox._kill_tree(self.proc)
         self.proc.wait()
         self.capture.join(5)
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
-
-
-def copy_workspace(src: Path, dest: Path) -> None:
-    """Copy a workspace, replacing each symlink by a copy of what it points at, as of now,
-    when that is a file inside the workspace; any other link is dropped.
-
-    Links are never carried over: a link to a host file, or to where the checks will appear
-    (`reward/expected.json`), would let an agent point an output at content it did not write.
-    """
-    real = os.path.realpath(src)
-    entries = 0
-    for _, dirnames, filenames in os.walk(src):
-        entries += len(dirnames) + len(filenames)
-        if entries > MAX_WORKSPACE_ENTRIES:
-            raise SandboxError(f"workspace {src} holds more than {MAX_WORKSPACE_ENTRIES} files and folders")
-
-    def ignore(dirpath: str, names: list[str]) -> set[str]:
-        # links are handled below; FIFOs, sockets and devices are never copied (opening a FIFO
-        # an agent left behind would hang the copy forever)
-        skip = set()
-        for n in names:
-            full = os.path.join(dirpath, n)
-            if os.path.islink(full):
-                skip.add(n)
-                continue
-            try:
-                mode = os.lstat(full).st_mode
-            except OSError:
-                skip.add(n)
-                continue
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                skip.add(n)
-        return skip
-
-    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
-    for dirpath, dirnames, filenames in os.walk(src):
-        for name in dirnames + filenames:
-            full = os.path.join(dirpath, name)
-            if not os.path.islink(full):
-                continue
-            target = os.path.realpath(full)
-            if (target.startswith(real + os.sep) and os.path.isfile(target)
-                    and os.path.exists(os.path.join(dest, os.path.relpath(os.path.dirname(full), src)))):
-                shutil.copyfile(target, os.path.join(dest, os.path.relpath(full, src)))
-
-
-def uid_processes(uid: int) -> list[int]:
-    """Live (non-zombie) processes owned by uid."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid != uid:
-                    continue
-                with open(f"/proc/{entry.name}/stat", "rb") as fh:
-                    state = fh.read().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in (b"Z", b"X"):
-                pids.append(int(entry.name))
-    return pids
-
-
-def kill_uid(uid: int, rounds: int = 20) -> None:
-    """SIGKILL every process owned by uid, repeating while a fork bomb still spawns."""
-    for _ in range(rounds):
-        pids = uid_processes(uid)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.01)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from clawgym.tasks import Task, TaskFile
+from clawgym.tasks import Task
 from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verify
 from clawgym.verify._model import Aggregation, VerifyResult
 
