@@ -19,7 +19,7 @@ from pathlib import Path
 from clawgym.tasks import load_tasks
 from clawgym.verify import default_python
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "clawgym"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "data" / "clawgym"
 
 
 def bare(dirs: list[Path], concurrency: int, python: str) -> float:

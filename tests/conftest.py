@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "clawgym"
+FIXTURES = REPO / "tests" / "data" / "clawgym"
 REPO_TASKS = FIXTURES / "tasks"
 HF_JSONL = FIXTURES / "syn_task_sample.jsonl"
 
 
 def pytest_collection_modifyitems(config, items):
     if not FIXTURES.is_dir():
-        raise pytest.UsageError(f"fixtures not found at {FIXTURES}: the tests need ../shared beside the repo")
+        raise pytest.UsageError(f"fixtures not found at {FIXTURES}: the repository is incomplete")
 
 
 @pytest.fixture(scope="session")
