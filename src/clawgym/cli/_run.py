@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,65 +15,71 @@ from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcFormat, _fail, _loa
 from clawgym.errors import ClawGymError
 
 
+def resume_command(argv: list[str], out_dir: Path) -> str:
+    """The command that finishes this run: the same arguments, with --out and --resume."""
+    args, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--out", "-o"):
+            skip = True
+        elif not (a.startswith("--out=") or a == "--resume"):
+            args.append(a)
+    return shlex.join(["clawgym", *args, "--out", str(out_dir), "--resume"])
+
+
 @app.command("run")
 def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (default: the built-in starter suite).")] = None,
-            agent: Annotated[str, typer.Option("--agent", "-a", envvar="CLAWGYM_AGENT", help="llm, oracle or noop.")] = "llm",
+            agent: Annotated[str, typer.Option("--agent", "-a", help="llm, oracle, noop or module:Class.")] = "llm",
             model: ModelOpt = None,
             samples: Annotated[int, typer.Option("--samples", "-k", min=1, help="Attempts per task.")] = 1,
-            concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, envvar="CLAWGYM_CONCURRENCY",
-                                                     help="Attempts (sandboxes) at once.")] = 2,
+            concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Attempts (sandboxes) at once.")] = 2,
             model_concurrency: Annotated[Optional[int], typer.Option(
                 min=1, help="Model calls at once (default: no limit beyond --concurrency).")] = None,
-            out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", envvar="CLAWGYM_OUT", help="Run folder (default runs/<time>).")] = None,
-            resume: Annotated[bool, typer.Option(help="Finish the run in --out: nothing done twice.")] = False,
+            out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default runs/<time>).")] = None,
+            resume: Annotated[bool, typer.Option(help="Finish the run in --out: nothing done twice, infra errors retried.")] = False,
             force: Annotated[bool, typer.Option(help="Resume even if the configuration changed.")] = False,
-            executor: Annotated[str, typer.Option(envvar="CLAWGYM_EXECUTOR", help="local or ray.")] = "local",
+            executor: Annotated[str, typer.Option(help="local, ray or module:Class.")] = "local",
             ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="A Ray cluster to use.")] = None,
             max_steps: Annotated[Optional[int], typer.Option(min=1, help="Most model turns per attempt.")] = None,
             timeout: Annotated[Optional[float], typer.Option(help="Agent wall time per attempt, seconds.")] = None,
+            verify_timeout: Annotated[Optional[float], typer.Option(
+                help="Verifier wall time per attempt, seconds (default: the task's, else 120).")] = None,
             temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature.")] = None,
             turn_tokens: Annotated[Optional[int], typer.Option(help="Most tokens per model turn.")] = None,
             max_tokens: Annotated[Optional[int], typer.Option(help="Total tokens per attempt.")] = None,
             seed: Annotated[Optional[int], typer.Option(help="Sampling seed.")] = None,
             aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
-            sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
-            judge_model: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_JUDGE_MODEL",
-                                                              help="Model spec of the rubric judge.")] = None,
+            sandbox: Annotated[str, typer.Option(help="bwrap, process, docker or module:Class.")] = "bwrap",
+            judge_model: Annotated[Optional[str], typer.Option(help="Model spec of the rubric judge.")] = None,
             judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
             fmt: FormatOpt = SrcFormat.auto):
     """Run an agent over a task suite and write report.html.
 
     Tasks x samples, each attempt in its own sandbox, verified, stored crash-safely in --out.
+    Everything the run names is checked before anything is created. Ctrl-C stops it within
+    seconds; `--resume` finishes it. Exits non-zero when every attempt failed on the infrastructure.
 
     With no arguments: the built-in starter suite with the embedded SmolLM2 model."""
-    import time as _time
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from clawgym.runs import ConfigMismatch, RunConfig, execute, summarize, summary_tables, write_report
+    from clawgym.runs import (RunInterrupted, RunSetupError, check_run, execute, make_config, run_folder,
+                              starter_source, summarize, summary_tables, write_report)
 
-    if src is None:
-        from clawgym.starter import STARTER_DIR
-
-        src = STARTER_DIR
-        if agent == "llm" and model is None:
-            model = "smollm2"
-            # budgets sized so the whole suite fits in ~3 minutes on 2 CPU cores
-            max_steps = max_steps or 3
-            turn_tokens = turn_tokens or 64
-    if agent == "llm" and not model:
-        _fail("the llm agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
+    try:
+        src, settings = starter_source(src, {"agent": agent, "model": model, "max_steps": max_steps,
+                                             "turn_tokens": turn_tokens})
+        out_dir = run_folder(out_dir, resume=resume)
+    except RunSetupError as exc:
+        _fail(str(exc))
     tasks = _load(src, fmt)
-    if out_dir is None:
-        if resume:
-            _fail("--resume needs --out RUNDIR")
-        out_dir = Path("runs") / _time.strftime("%Y%m%d-%H%M%S")
-    elif out_dir.exists() and any(out_dir.iterdir()) and not resume:
-        _fail(f"{out_dir} already holds a run: pass --resume to finish it, or choose another --out")
-    config = RunConfig(tasks=str(src), task_ids=[t.id for t in tasks], agent=agent, model=model if agent == "llm" else None,
-                       samples=samples, max_steps=max_steps, timeout_s=timeout, temperature=temperature,
-                       turn_tokens=turn_tokens, max_tokens=max_tokens, seed=seed, aggregation=aggregation.value,
-                       sandbox=sandbox, judge_model=judge_model, judge_votes=judge_votes)
+    try:
+        config = make_config(tasks, src, **settings, samples=samples, timeout_s=timeout, verify_timeout_s=verify_timeout,
+                             temperature=temperature, max_tokens=max_tokens, seed=seed, aggregation=aggregation.value,
+                             sandbox=sandbox, judge_model=judge_model, judge_votes=judge_votes)
+        check_run(tasks, config, executor=executor)
+    except RunSetupError as exc:
+        _fail(str(exc))
     state = {"done": 0, "running": 0, "score": 0.0}
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("running {task.fields[running]}  mean {task.fields[mean]}"), TimeRemainingColumn(),
@@ -103,38 +111,52 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
 
         try:
             store = execute(tasks, config, out_dir, concurrency=concurrency, model_concurrency=model_concurrency,
-                            executor=executor, ray_address=ray_address, force=force, progress=on)
-        except ConfigMismatch as exc:
-            _fail(str(exc))
-        except (ClawGymError, ValueError) as exc:
+                            executor=executor, ray_address=ray_address, force=force, progress=on, check=False)
+        except RunInterrupted as exc:
+            progress.stop()
+            _fail(f"{exc}; finish it with: {resume_command(sys.argv[1:], out_dir)}", code=130)
+        except ClawGymError as exc:
+            progress.stop()
             _fail(str(exc))
     rows, wall = store.rows(), store.wall_s()
     store.close()
     for table in summary_tables(out_dir.name, summarize(rows, wall)):
         out.print(table)
-    report = write_report([out_dir])
+    try:
+        report = write_report([out_dir])
+    except ClawGymError as exc:
+        _fail(str(exc))
     err.print(f"run folder {out_dir}; report {report}")
+    broken = [r for r in rows if r.state == "infra_error"]
+    if broken and len(broken) == len(rows):
+        _fail(f"every attempt failed on the infrastructure, e.g. {broken[0].task_id}: "
+              f"{(broken[0].error or '?').splitlines()[0][:300]}; fix that, then retry them with "
+              f"{resume_command(sys.argv[1:], out_dir)}")
 
 
 @app.command("report")
 def report_cmd(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
                compare: Annotated[Optional[list[Path]], typer.Option("--compare", help="Other runs to show beside it.")] = None,
                as_json: Annotated[bool, typer.Option("--json", help="One JSON object per attempt per line.")] = False,
-               out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the HTML.")] = None):
-    """Print a run's results and write a self-contained report.html (runs side by side with --compare)."""
+               html_file: Annotated[Optional[Path], typer.Option(
+                   "--html", "--out", "-o", help="Where to write the HTML (default: RUN/report.html, or "
+                   "RUN/compare.html with --compare, so a comparison never replaces a run's own report).")] = None):
+    """Print a run's results and write a self-contained report.html (runs side by side with --compare).
+
+    Only reads the runs: safe while a run is still going."""
     from clawgym.runs import RunStore, summarize, summary_tables, write_report
 
     dirs = [run_dir, *(compare or [])]
-    for d in dirs:
-        if not (d / RunStore.DB).is_file():
-            _fail(f"{d} is not a run folder (no {RunStore.DB})")
-    if as_json:
-        with RunStore(run_dir) as store:
-            for r in store.rows():
-                print(json.dumps(r.report_json()))
-        return
-    for d in dirs:
-        with RunStore(d) as store:
-            for table in summary_tables(d.name, summarize(store.rows(), store.wall_s())):
-                out.print(table)
-    err.print(f"report written to {write_report(dirs, out_file)}")
+    try:
+        if as_json:
+            with RunStore.read(run_dir) as store:
+                for r in store.rows():
+                    print(json.dumps(r.report_json()))
+            return
+        for d in dirs:
+            with RunStore.read(d) as store:
+                for table in summary_tables(d.name, summarize(store.rows(), store.wall_s())):
+                    out.print(table)
+        err.print(f"report written to {write_report(dirs, html_file)}")
+    except ClawGymError as exc:
+        _fail(str(exc))

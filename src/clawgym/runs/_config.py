@@ -18,8 +18,10 @@ class RunConfig(BaseModel):
     model: str | None = None
     samples: int = Field(default=1, ge=1)
     max_steps: int | None = None
-    timeout_s: float | None = None
-    temperature: float | None = None
+    timeout_s: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="Agent wall time, seconds.")
+    verify_timeout_s: float | None = Field(default=None, gt=0, allow_inf_nan=False,
+                                           description="Verifier wall time, seconds (default: the task's).")
+    temperature: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     turn_tokens: int | None = Field(default=None, description="Most tokens per model turn.")
     max_tokens: int | None = Field(default=None, description="Total tokens per rollout.")
     seed: int | None = None

@@ -10,13 +10,14 @@ import base64
 import html
 import io
 import json
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from clawgym.runs._store import FINAL_STATES, AttemptRow, RunStore
+from clawgym.runs._store import FINAL_STATES, AttemptRow, RunStore, RunStoreError
 
 
 def summarize(rows: list[AttemptRow], wall_s: float = 0.0) -> dict[str, Any]:
@@ -130,18 +131,20 @@ def _trajectory_html(t: dict[str, Any]) -> str:
 
 
 def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
-    """Write report.html for one run, or several side by side (the first is the main one)."""
+    """Write the HTML report of one run (default `<run>/report.html`), or of several side by side
+    (default `<first run>/compare.html`, so a comparison never overwrites the run's own report).
+    The runs are only read (`RunStore.read`), so a report can be made while a run is going."""
     runs = []
     trajs: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
     configs: dict[str, dict[str, Any]] = {}
     for d in run_dirs:
-        with RunStore(d) as store:
+        with RunStore.read(d) as store:
             rows = store.rows()
             runs.append((d.name, rows, summarize(rows, store.wall_s())))
             trajs[d.name] = {(t["task_id"], t["sample"]): t for t in store.trajectories()}
             cfg = store.config()
             configs[d.name] = cfg.model_dump(exclude={"task_ids", "schema_version"}) if cfg else {}
-    out = out or (run_dirs[0] / "report.html")
+    out = out or (run_dirs[0] / ("report.html" if len(run_dirs) == 1 else "compare.html"))
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>ClawGym report: "
              f"{_e(', '.join(n for n, _, _ in runs))}</title><style>{CSS}</style></head><body>",
              "<h1>ClawGym report</h1>"]
@@ -191,5 +194,12 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
                 body = f"<p class=err>{_e(r.error)}</p>" + body
             parts.append(f"<details><summary>{head}</summary>{body}</details>")
     parts.append("</body></html>")
-    out.write_text("\n".join(parts), encoding="utf-8")
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:  # whole or not at all: a reader never sees half a page
+        tmp.write_text("\n".join(parts), encoding="utf-8")
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RunStoreError(f"cannot write the report to {out}: {exc.strerror}; free space there, "
+                            "or write it elsewhere with --html PATH") from exc
     return out

