@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import math
+from pathlib import PurePosixPath
 
 from clawgym.errors import Problem
 from clawgym.tasks._clawgym import CANONICAL_HOOK, CANONICAL_REWARD_SH
@@ -12,6 +14,14 @@ from clawgym.tasks._model import Task
 def lint_task(task: Task) -> list[Problem]:
     where = f"task {task.id}"
     problems: list[Problem] = []
+    if not PurePosixPath(task.mount_path).is_absolute():
+        problems.append(Problem(where, "mount_path", f"{task.mount_path!r} is relative: the sandbox needs an "
+                                "absolute path (e.g. /root/.openclaw/workspace)"))
+    for name in ("timeout_s", "verify_timeout_s"):
+        value = getattr(task.limits, name)
+        if value is not None and not math.isfinite(value):
+            problems.append(Problem(where, f"limits.{name}", f"{value!r} is not a finite number of seconds: "
+                                    "give a positive number, or remove it for the default"))
     entry = task.check_file()
     if entry is None:
         problems.append(Problem(where, f"checks/{task.grading.check}", "missing: the task cannot be verified"))
