@@ -85,7 +85,7 @@ def test_writes_outside_the_workspace_fail_or_stay_private():
         codes = r.stdout.split()
         assert codes[0] != "0" and codes[1] != "0"  # read-only host
         assert "tmp-ok" in r.stdout and "home-ok" in r.stdout  # private /tmp and HOME work...
-        assert (sb.host_workspace / "out.txt").read_text() == "out\n"  # the workspace is writable
+        assert sb.read_file("out.txt") == b"out\n"  # the workspace is writable
     for p in (f"/usr/{marker}", f"/etc/{marker}", f"/tmp/{marker}", f"/root/{marker}"):
         assert not os.path.exists(p), f"{p} leaked to the host"  # ...and stay private
 
@@ -127,7 +127,9 @@ def test_fork_bomb_is_stopped_by_the_process_limit():
         start = time.monotonic()
         bomb = sb.exec(":(){ :|:& };:; sleep 2", timeout_s=10)
         assert time.monotonic() - start < 10 and "Resource temporarily unavailable" in bomb.stderr
-        assert uid_processes(sb.uid) == []
+        # what is left of the uid is the session itself (bwrap, its init, the server), no bomb
+        left = [p for p in uid_processes(sb.uid) if not _cmdline(str(p)).startswith(("bwrap", "/usr/bin/bwrap", "/usr/bin/python3 -I -S -c"))]
+        assert left == []
     assert subprocess.run(["true"]).returncode == 0  # the host can still fork
 
 
@@ -143,7 +145,7 @@ def test_cpu_and_file_size_limits():
         spin = sb.exec(_python("while True: pass"), timeout_s=30)
         assert not spin.timed_out and spin.exit_code != 0 and time.monotonic() - start < 10
         big = sb.exec("head -c 2000000 /dev/zero > big.bin")
-        assert big.exit_code != 0 and (sb.host_workspace / "big.bin").stat().st_size <= 1 << 20
+        assert big.exit_code != 0 and sb.stat("big.bin").size <= 1 << 20
 
 
 def test_timeout_kills_the_whole_process_tree():
@@ -162,7 +164,7 @@ def test_background_process_cannot_outlive_its_command():
     with create_sandbox("bwrap") as sb:
         sb.exec("(sleep 3; echo late > late.txt) & echo started")
         time.sleep(3.5)
-        assert not (sb.host_workspace / "late.txt").exists()
+        assert not sb.exists("late.txt")
 
 
 def _cmdline(pid: str) -> str:

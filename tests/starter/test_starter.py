@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clawgym.agent import NoopAgent, OracleAgent, rollout, snapshot
+from clawgym.agent import NoopAgent, OracleAgent, rollout
 from clawgym.starter import STARTER_DIR, starter_tasks
 from clawgym.tasks._lint import lint_task
 from clawgym.verify import verify_code
@@ -25,7 +25,7 @@ class CapturingOracle(OracleAgent):
 
     def run(self, task, sandbox, traj, on_event=None) -> None:
         super().run(task, sandbox, traj, on_event)
-        self.final = snapshot(Path(sandbox.host_workspace))
+        self.final = sandbox.export_files()
 
 
 _ORACLE: dict[str, tuple] = {}

@@ -5,10 +5,10 @@ from clawgym.agent._agents import (
 )
 from clawgym.agent._rollout import rollout
 from clawgym.agent._tools import TOOL_NAMES, TOOL_SCHEMAS, ToolBox, ToolError, ToolResult
-from clawgym.agent._trajectory import FileChange, StepRecord, Trajectory, digest, snapshot, workspace_diff
+from clawgym.agent._trajectory import FileChange, StepRecord, Trajectory, digest, workspace_diff
 
 __all__ = [
     "SYSTEM_PROMPT", "TOOL_NAMES", "TOOL_SCHEMAS", "Agent", "AgentConfig", "FileChange", "LLMAgent",
     "NoopAgent", "OracleAgent", "StepRecord", "ToolBox", "ToolError", "ToolResult", "Trajectory",
-    "digest", "make_agent", "rollout", "snapshot", "workspace_diff",
+    "digest", "make_agent", "rollout", "workspace_diff",
 ]

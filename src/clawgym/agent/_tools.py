@@ -1,27 +1,29 @@
 """OpenClaw-compatible tools, run against one sandbox.
 
 Names, parameters and JSON schemas follow OpenClaw's (`read`, `write`, `edit`, `exec`,
-`apply_patch`, `process`) so trajectories transfer between the two. File tools work on the
-sandbox's copy of the workspace from outside (fast), after resolving every path and symlink to
-make sure it stays inside; commands run inside the sandbox. Every failure is a `ToolError`: it goes back to the
+`apply_patch`, `process`) so trajectories transfer between the two. Every tool runs inside
+the sandbox, through its session: a path is resolved only in the sandbox's own mount namespace by
+its own uid, so a symlink swapped in by a background process can reach nothing the sandbox could
+not already reach. Every failure is a `ToolError` (an OS error included): it goes back to the
 model as the tool's result, never up the stack.
 """
 
 from __future__ import annotations
 
-import os
+import posixpath
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from clawgym.errors import ClawGymError
-from clawgym.sandbox import Sandbox
-from clawgym.sandbox._base import Spawned
+from clawgym.sandbox import OperationError, Process, Sandbox, SandboxLimitExceeded
 
 READ_MAX_LINES = 2000
 READ_MAX_BYTES = 50_000
 OUTPUT_MAX_CHARS = 30_000
+EDIT_MAX_BYTES = 16 << 20  # edit and apply_patch load a file whole (in the host: bounded)
+STDIN_WRITE_S = 5.0
 
 
 class ToolError(ClawGymError):
@@ -76,11 +78,11 @@ class ToolResult:
 
 @dataclass
 class ToolBox:
-    """The tools of one rollout, bound to its sandbox."""
+    """The tools of one rollout, bound to its sandbox session."""
 
     sandbox: Sandbox
     exec_timeout_s: float = 120.0
-    sessions: dict[str, Spawned] = field(default_factory=dict)
+    sessions: dict[str, Process] = field(default_factory=dict)
 
     def schemas(self) -> list[dict[str, Any]]:
         return TOOL_SCHEMAS
@@ -88,84 +90,97 @@ class ToolBox:
     def call(self, name: str, arguments: dict[str, Any], *, time_left_s: float | None = None) -> ToolResult:
         if name not in TOOL_NAMES:
             return ToolResult(f"Error: unknown tool {name!r}; the tools are {', '.join(TOOL_NAMES)}", True)
+        if not isinstance(arguments, dict):
+            return ToolResult(f"Error: bad arguments for {name}: expected a JSON object", True)
         args = {_ALIASES.get(k, k): v for k, v in arguments.items()}
         try:
             if name == "exec":
                 return ToolResult(self._exec(args, time_left_s))
+            if name == "process":
+                return ToolResult(self._process(args, time_left_s))
             return ToolResult(getattr(self, "_" + name)(args))
         except ToolError as exc:
             return ToolResult(f"Error: {exc}", True)
-        except (TypeError, ValueError, KeyError) as exc:
+        except OperationError as exc:  # an OS error inside the sandbox: the model's to act on
+            return ToolResult(f"Error: {exc}", True)
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
             return ToolResult(f"Error: bad arguments for {name}: {exc}", True)
 
     # -- paths -------------------------------------------------------------------------------
-    def resolve(self, raw: Any) -> Path:
-        """Host path of a workspace path; refuses anything that leaves the workspace."""
+    def resolve(self, raw: Any) -> str:
+        """The in-sandbox path of a workspace path, refused when it leaves the workspace by its
+        text ('..', another absolute path). Links are resolved by the sandbox itself, which
+        refuses a file outside the workspace on the file it actually opened."""
         if not isinstance(raw, str) or not raw.strip():
             raise ToolError("path must be a non-empty string")
-        p = PurePosixPath(raw)
+        if "\0" in raw:
+            raise ToolError("path contains a NUL byte")
         mount = PurePosixPath(self.sandbox.path)
-        if p.is_absolute():
-            if p != mount and mount not in p.parents:
-                raise ToolError(f"{raw} is outside the workspace {mount}")
-            p = p.relative_to(mount)
-        root = os.path.realpath(self.sandbox.host_workspace)
-        host = os.path.realpath(os.path.join(root, *p.parts))
-        if host != root and not host.startswith(root + os.sep):
-            raise ToolError(f"{raw} resolves outside the workspace")
-        return Path(host)
+        p = PurePosixPath(raw)
+        if not p.is_absolute():
+            p = mount / p
+        norm = PurePosixPath(posixpath.normpath(str(p)))
+        if norm != mount and mount not in norm.parents:
+            raise ToolError(f"{raw} is outside the workspace {mount}")
+        return str(norm)
 
-    def _rel(self, host: Path) -> str:
-        return str(host.relative_to(os.path.realpath(self.sandbox.host_workspace)))
+    def _rel(self, path: str) -> str:
+        rel = posixpath.relpath(path, self.sandbox.path)
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
-    def _adopt(self, path: Path) -> None:
-        """Give files we create from outside to the sandbox's uid, so the agent can change them."""
-        uid = self.sandbox.uid
-        if uid is None:
-            return
-        root = Path(os.path.realpath(self.sandbox.host_workspace))
-        for p in [path, *path.parents]:
-            if p == root:
-                break
-            os.chown(p, uid, uid, follow_symlinks=False)
+    def _stat(self, path: str):
+        try:
+            return self.sandbox.stat(path)
+        except OperationError:
+            return None
 
     # -- file tools --------------------------------------------------------------------------
     def _read(self, args: dict[str, Any]) -> str:
-        host = self.resolve(args["path"])
-        if not host.is_file():
-            raise ToolError(f"{args['path']}: no such file" if not host.exists() else f"{args['path']} is not a file")
-        data = host.read_bytes()
-        if b"\0" in data[:8192]:
-            raise ToolError(f"{args['path']} is a binary file ({len(data)} bytes); inspect it with exec")
-        lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)
+        path = self.resolve(args["path"])
+        st = self._stat(path)
+        if st is None:
+            raise ToolError(f"{args['path']}: no such file")
+        if st.type == "symlink":
+            pass  # the sandbox refuses a final link itself; say so precisely below
+        elif st.type != "file":
+            raise ToolError(f"{args['path']} is not a file ({st.type})")
         offset = max(int(args.get("offset") or 1), 1)
-        limit = int(args.get("limit") or READ_MAX_LINES)
-        if offset > max(len(lines), 1):
-            raise ToolError(f"offset {offset} is past the end of {args['path']} ({len(lines)} lines)")
-        chunk, size = [], 0
-        for line in lines[offset - 1: offset - 1 + min(limit, READ_MAX_LINES)]:
-            if size + len(line) > READ_MAX_BYTES and chunk:
-                break
-            chunk.append(line)
-            size += len(line)
-        text = "".join(chunk)
-        end = offset - 1 + len(chunk)
-        if end < len(lines):
-            text += f"\n[Showing lines {offset}-{end} of {len(lines)}. Use offset={end + 1} to continue.]"
+        limit = max(min(int(args.get("limit") or READ_MAX_LINES), READ_MAX_LINES), 1)
+        try:
+            page = self.sandbox.read_lines(path, offset=offset, limit=limit, max_bytes=READ_MAX_BYTES, confine=True)
+        except OperationError as exc:
+            if st.type == "symlink":
+                raise ToolError(f"{args['path']} is a symbolic link; read the file it points to") from None
+            raise ToolError(str(exc)) from None
+        if page.binary:
+            raise ToolError(f"{args['path']} is a binary file ({page.size} bytes); inspect it with exec")
+        if offset > max(page.total_lines, 1):
+            raise ToolError(f"offset {offset} is past the end of {args['path']} ({page.total_lines} lines)")
+        end = offset - 1 + page.lines
+        text = page.text
+        if end < page.total_lines:
+            text += f"\n[Showing lines {offset}-{end} of {page.total_lines}. Use offset={end + 1} to continue.]"
         return text
 
     def _write(self, args: dict[str, Any]) -> str:
         content = args["content"]
         if not isinstance(content, str):
             raise ToolError("content must be a string")
-        host = self.resolve(args["path"])
-        if host.is_dir():
+        path = self.resolve(args["path"])
+        st = self._stat(path)
+        if st is not None and st.type == "dir":
             raise ToolError(f"{args['path']} is a folder")
-        host.parent.mkdir(parents=True, exist_ok=True)
-        data = content.encode("utf-8")
-        host.write_bytes(data)
-        self._adopt(host)
-        return f"Wrote {len(data)} bytes to {self._rel(host)}"
+        data = content.encode("utf-8", "surrogateescape")
+        self.sandbox.write_file(path, data, confine=True)
+        return f"Wrote {len(data)} bytes to {self._rel(path)}"
+
+    def _load(self, raw: str, path: str) -> str:
+        st = self._stat(path)
+        if st is None or st.type != "file":
+            raise ToolError(f"{raw}: no such file" if st is None else f"{raw} is not a regular file ({st.type})")
+        if st.size > EDIT_MAX_BYTES:
+            raise ToolError(f"{raw} is {st.size} bytes, over the {EDIT_MAX_BYTES}-byte limit of this tool; use exec")
+        return self.sandbox.read_file(path, max_bytes=EDIT_MAX_BYTES, confine=True).decode("utf-8", "surrogateescape")
 
     def _edit(self, args: dict[str, Any]) -> str:
         old, new = args["old_string"], args["new_string"]
@@ -173,29 +188,27 @@ class ToolBox:
             raise ToolError("old_string and new_string must be strings")
         if old == "":
             raise ToolError("old_string is empty; use write to create a file")
-        host = self.resolve(args["path"])
-        if not host.is_file():
-            raise ToolError(f"{args['path']}: no such file")
-        text = host.read_text(encoding="utf-8", errors="surrogateescape")
+        path = self.resolve(args["path"])
+        text = self._load(args["path"], path)
         count = text.count(old)
         if count == 0:
             raise ToolError(f"old_string not found in {args['path']}; read the file and copy the text exactly")
         if count > 1 and not args.get("replace_all"):
             raise ToolError(f"old_string matches {count} times in {args['path']}; add context to make it "
                             "unique or set replace_all=true")
-        host.write_text(text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1),
-                        encoding="utf-8", errors="surrogateescape")
-        return f"Replaced {count if args.get('replace_all') else 1} occurrence(s) in {self._rel(host)}"
+        text = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
+        self.sandbox.write_file(path, text.encode("utf-8", "surrogateescape"), confine=True)
+        return f"Replaced {count if args.get('replace_all') else 1} occurrence(s) in {self._rel(path)}"
 
     # -- commands ----------------------------------------------------------------------------
     def _cwd(self, args: dict[str, Any]) -> str:
         if not args.get("workdir"):
             return self.sandbox.path
-        host = self.resolve(args["workdir"])
-        if not host.is_dir():
+        path = self.resolve(args["workdir"])
+        st = self._stat(path)
+        if st is None or st.type != "dir":
             raise ToolError(f"workdir {args['workdir']} is not a folder")
-        rel = self._rel(host)
-        return self.sandbox.path if rel == "." else f"{self.sandbox.path}/{rel}"
+        return path
 
     def _exec(self, args: dict[str, Any], time_left_s: float | None) -> str:
         command = args["command"]
@@ -207,9 +220,14 @@ class ToolBox:
             self.sessions[sid] = self.sandbox.spawn(command, env=env, cwd=self._cwd(args))
             return f"Started in the background: sessionId={sid}. Use the process tool to poll, log or kill it."
         timeout = float(args.get("timeout") or self.exec_timeout_s)
+        if not timeout > 0 or timeout == float("inf"):
+            timeout = self.exec_timeout_s
         if time_left_s is not None:
             timeout = max(1.0, min(timeout, time_left_s))
         r = self.sandbox.exec(command, timeout_s=timeout, env=env, cwd=self._cwd(args))
+        if r.memory_limit:  # a breach of the whole sandbox ends the rollout, with the reason
+            raise SandboxLimitExceeded(f"the sandbox reached its memory limit "
+                                       f"({self.sandbox.limits.sandbox_memory_bytes} bytes) running: {command[:200]}")
         parts = [r.stdout]
         if r.stderr:
             parts.append(("\n" if r.stdout and not r.stdout.endswith("\n") else "") + r.stderr)
@@ -224,48 +242,49 @@ class ToolBox:
 
         try:
             ops = parse_patch(args["input"])
-            planned: list[tuple[str, Path, str | None]] = []  # (mark, path, new text or None)
+            planned: list[tuple[str, str, str | None]] = []  # (mark, path, new text or None)
             for op in ops:
-                host = self.resolve(op.path)
+                path = self.resolve(op.path)
                 if op.kind == "add":
-                    if host.exists():
+                    if self._stat(path) is not None:
                         raise PatchError(f"{op.path} already exists; use Update File")
-                    planned.append(("A", host, "\n".join(op.lines) + "\n"))
+                    planned.append(("A", path, "\n".join(op.lines) + "\n"))
                 elif op.kind == "delete":
-                    if not host.is_file():
+                    st = self._stat(path)
+                    if st is None or st.type != "file":
                         raise PatchError(f"{op.path}: no such file")
-                    planned.append(("D", host, None))
+                    planned.append(("D", path, None))
                 else:
-                    if not host.is_file():
-                        raise PatchError(f"{op.path}: no such file")
-                    text = apply_update(host.read_text(encoding="utf-8", errors="surrogateescape"), op)
+                    try:
+                        text = apply_update(self._load(op.path, path), op)
+                    except ToolError as exc:
+                        raise PatchError(str(exc)) from None
                     if op.move_to:
-                        planned += [("D", host, None), ("M", self.resolve(op.move_to), text)]
+                        planned += [("D", path, None), ("M", self.resolve(op.move_to), text)]
                     else:
-                        planned.append(("M", host, text))
+                        planned.append(("M", path, text))
         except PatchError as exc:
             raise ToolError(f"patch not applied (no file changed): {exc}") from None
-        for mark, host, text in planned:  # everything checked: now write
+        for mark, path, text in planned:  # everything checked: now write
             if text is None:
-                host.unlink()
+                self.sandbox.remove(path, missing_ok=True)
             else:
-                host.parent.mkdir(parents=True, exist_ok=True)
-                host.write_text(text, encoding="utf-8", errors="surrogateescape")
-                self._adopt(host)
-        return "Success. Updated the following files:\n" + "\n".join(f"{m} {self._rel(h)}" for m, h, _ in planned)
+                self.sandbox.write_file(path, text.encode("utf-8", "surrogateescape"), confine=True)
+        return "Success. Updated the following files:\n" + "\n".join(f"{m} {self._rel(p)}" for m, p, _ in planned)
 
-    def _process(self, args: dict[str, Any]) -> str:
+    def _process(self, args: dict[str, Any], time_left_s: float | None = None) -> str:
         action = args["action"]
         if action == "list":
             if not self.sessions:
                 return "No background sessions."
-            return "\n".join(f"{sid}: {'running' if s.poll() is None else f'exited {s.poll()}'}"
+            return "\n".join(f"{sid}: {'running' if (rc := s.poll()) is None else f'exited {rc}'}"
                              for sid, s in self.sessions.items())
         sid = args.get("sessionId")
         if sid not in self.sessions:
             raise ToolError(f"no session {sid!r}; known: {', '.join(self.sessions) or 'none'}")
         s = self.sessions[sid]
-        state = "running" if s.poll() is None else f"exited with code {s.poll()}"
+        rc = s.poll()
+        state = "running" if rc is None else f"exited with code {rc}"
         if action == "poll":
             return f"{sid}: {state}\n{s.output()[-4000:]}"
         if action == "log":
@@ -274,10 +293,14 @@ class ToolBox:
             limit = int(args.get("limit") or 200)
             return "\n".join(lines[offset - 1: offset - 1 + limit]) + f"\n[{sid}: {state}, {len(lines)} lines]"
         if action == "write":
-            if s.poll() is not None:
+            if rc is not None:
                 raise ToolError(f"session {sid} has {state}")
-            s.write(str(args.get("data") or "").encode())
-            return f"Wrote to {sid}"
+            data = str(args.get("data") or "").encode("utf-8", "surrogateescape")
+            wait = STDIN_WRITE_S if time_left_s is None else max(0.1, min(STDIN_WRITE_S, time_left_s))
+            n = s.write(data, timeout_s=wait)
+            if n < len(data):
+                return f"Wrote {n} of {len(data)} bytes to {sid}: it is not reading its input (waited {wait:g}s)"
+            return f"Wrote {n} bytes to {sid}"
         if action == "kill":
             s.kill()
             return f"Killed {sid}"
@@ -285,4 +308,7 @@ class ToolBox:
 
     def close(self) -> None:
         for s in self.sessions.values():
-            s.kill()
+            try:
+                s.kill()
+            except ClawGymError:
+                pass

@@ -5,23 +5,24 @@ Filled as the rollout goes, so a timeout or crash still leaves everything up to 
 
 from __future__ import annotations
 
+import base64
 import difflib
-from dataclasses import dataclass
 import hashlib
-import os
 import time
 import uuid
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from clawgym.models import Usage
+from clawgym.sandbox import iter_archive
 from clawgym.tasks import TaskFile
 from clawgym.verify import VerifyResult
 
 StopReason = Literal["final", "max_steps", "timeout", "max_tokens", "context_length",
-                     "malformed_tool_calls", "model_error", "agent_crash", "solution_done", "noop"]
+                     "malformed_tool_calls", "model_error", "agent_crash", "solution_done", "noop",
+                     "sandbox_limit", "interrupted"]
 Status = Literal["done", "agent_error", "infra_error"]
 _TEXT_LIMIT = 64 * 1024
 
@@ -41,6 +42,7 @@ class StepRecord(BaseModel):
 
 class FileChange(BaseModel):
     path: str
+    path_b64: str | None = Field(default=None, description="The name's raw bytes, when it is not UTF-8.")
     change: Literal["added", "changed", "deleted"]
     size: int = 0
     sha256: str = ""
@@ -79,21 +81,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every regular file under root, contents in memory (symlinks recorded by target text,
-    never followed). For trusted workspaces (a reference solution's); use `digest` for agents'."""
-    files: dict[str, bytes] = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink():
-                files[rel] = b"symlink -> " + os.readlink(full).encode()
-            elif full.is_file():
-                files[rel] = full.read_bytes()
-    return files
-
-
 @dataclass(frozen=True)
 class FileState:
     size: int
@@ -101,29 +88,22 @@ class FileState:
     data: bytes | None  # kept only for small files: enough for a readable diff
 
 
-def digest(root: Path, keep_bytes: int = _TEXT_LIMIT) -> dict[str, FileState]:
-    """Size and hash of every regular file under root, reading in chunks so that an agent's
-    gigabyte files never sit in memory; contents are kept only for small files."""
-    states: dict[str, FileState] = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            if full.is_symlink():
-                data = b"symlink -> " + os.readlink(full).encode()
-                states[rel] = FileState(len(data), _sha(data), data)
-                continue
-            if not full.is_file():
-                continue
-            h, size, head = hashlib.sha256(), 0, bytearray()
-            with open(full, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-                    size += len(chunk)
-                    if len(head) <= keep_bytes:
-                        head += chunk[: keep_bytes + 1 - len(head)]
-            states[rel] = FileState(size, h.hexdigest(), bytes(head) if size <= keep_bytes else None)
-    return states
+def digest(archive: IO[bytes], keep_bytes: int = _TEXT_LIMIT) -> dict[str, FileState]:
+    """Size and hash of every file in a workspace export (a tar stream from the sandbox), read
+    as a stream so that an agent's gigabyte files never sit in memory; contents are kept only
+    for small files. Names that are not UTF-8 stay surrogate-escaped."""
+    return {name: FileState(size, sha, data) for name, size, data, sha in iter_archive(archive, keep_bytes=keep_bytes)}
+
+
+def safe_name(name: str) -> tuple[str, str | None]:
+    """(printable name, base64 of the raw bytes or None): a name that is not UTF-8 is stored
+    readably and losslessly."""
+    try:
+        name.encode("utf-8")
+        return name, None
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "replace"), base64.b64encode(raw).decode()
 
 
 def workspace_diff(initial: list[TaskFile], final: dict[str, FileState]) -> list[FileChange]:
@@ -131,12 +111,14 @@ def workspace_diff(initial: list[TaskFile], final: dict[str, FileState]) -> list
     changes: list[FileChange] = []
     for path in sorted(set(before) | set(final)):
         old, new = before.get(path), final.get(path)
+        shown, raw = safe_name(path)
         if new is None:
-            changes.append(FileChange(path=path, change="deleted"))
+            changes.append(FileChange(path=shown, path_b64=raw, change="deleted"))
             continue
         if old is not None and len(old) == new.size and _sha(old) == new.sha256:
             continue
-        change = FileChange(path=path, change="added" if old is None else "changed", size=new.size, sha256=new.sha256)
+        change = FileChange(path=shown, path_b64=raw, change="added" if old is None else "changed",
+                            size=new.size, sha256=new.sha256)
         text = _text(new.data)
         if text is not None and old is None:
             change.content = text

@@ -1,11 +1,19 @@
-"""Sandboxes: isolated, limited, disposable places to run an agent's commands and the checks."""
+"""Sandboxes: isolated, limited, disposable sessions in which an agent's tools and the checks run.
+
+A `Sandbox` is made from a workspace, lives for one rollout (or one verification), and is
+destroyed; every operation on its files and processes runs inside it (see `_base`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from clawgym.sandbox._base import ENV_ALLOWLIST, ExecResult, Sandbox, SandboxLimits
+from clawgym.sandbox._base import (
+    ENV_ALLOWLIST, ExecResult, FileStat, ListEntry, NetworkPolicy, OperationError, Process, ReadPage, Sandbox,
+    SandboxLimitExceeded, SandboxLimits, iter_archive, read_archive,
+)
 from clawgym.sandbox._bwrap import BwrapSandbox
+from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._process import ProcessSandbox
 
 BACKENDS: dict[str, type[Sandbox]] = {"bwrap": BwrapSandbox, "process": ProcessSandbox}
@@ -15,12 +23,16 @@ def sandbox_class(name: str) -> type[Sandbox]:
     """A backend by name, or by "module:Class" for third-party backends."""
     if name in BACKENDS:
         return BACKENDS[name]
+    if name == "docker":
+        from clawgym.sandbox._docker import DockerSandbox
+
+        return DockerSandbox
     if ":" in name:
         import importlib
 
         module, _, cls = name.partition(":")
         return getattr(importlib.import_module(module), cls)
-    raise ValueError(f"unknown sandbox backend {name!r}; choose {', '.join(BACKENDS)} or 'module:Class'")
+    raise ValueError(f"unknown sandbox backend {name!r}; choose {', '.join([*BACKENDS, 'docker'])} or 'module:Class'")
 
 
 def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
@@ -28,5 +40,7 @@ def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
     return sandbox_class(backend)(**kwargs)
 
 
-__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "ExecResult", "ProcessSandbox", "Sandbox",
-           "SandboxLimits", "create_sandbox", "sandbox_class"]
+__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "ExecResult", "FileStat", "ListEntry", "NetworkPolicy",
+           "OperationError", "Process", "ProcessSandbox", "ReadPage", "Sandbox", "SandboxLimitExceeded",
+           "SandboxLimits", "create_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
+           "tar_files"]

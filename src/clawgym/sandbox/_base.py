@@ -1,32 +1,46 @@
-"""The sandbox contract: made from a workspace, runs commands in it, destroyed.
+"""The sandbox contract: a session made from a workspace, alive for one rollout, then destroyed.
 
-Every backend shares the expensive-to-get-right parts here: a dedicated throw-away uid per
-sandbox when we run as root (so process-count limits bite and cleanup can find every process),
-resource limits applied with `prlimit` before exec (no preexec_fn, which is unsafe in threads),
-capped output capture, and a timeout that kills the whole process tree.
+One isolated instance per session runs a small trusted server (`_server.py`) as the sandbox's
+uid, and every operation goes through it: `exec` (foreground or background), `read_file`,
+`write_file`, `list`, `stat`, `remove`, `export`. Nothing here opens a path inside a workspace on
+the host, so an agent that swaps a folder for a symlink can reach only what its sandbox sees,
+and a backend can be anywhere the server can run (bubblewrap, a plain process, a container).
+
+The host end treats the server as untrusted (an agent shares its uid): every reply is bounded
+in bytes and seconds, and a server that misbehaves ends the session, never the host. Limits
+apply to the sandbox as a whole (a cgroup for memory and processes, size-capped private mounts)
+and per process (CPU, address space, file size, via prlimit before the backend starts).
 """
 
 from __future__ import annotations
 
+import io
+import json
+import math
 import os
 import secrets
 import select
 import shutil
 import signal
+import struct
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from clawgym.errors import SandboxError
-from clawgym.sandbox._files import _remove, copy_workspace
+from clawgym.sandbox._cgroup import Cgroup
+from clawgym.sandbox import _files
+from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._procs import kill_uid
-from clawgym.tasks._model import DEFAULT_MOUNT_PATH, TaskFile
+from clawgym.tasks import DEFAULT_MOUNT_PATH, TaskFile
 
 ENV_ALLOWLIST = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -35,20 +49,36 @@ ENV_ALLOWLIST = {
     "TERM": "dumb",
     "PYTHONDONTWRITEBYTECODE": "1",
 }
+SERVER_SOURCE = (Path(__file__).with_name("_server.py")).read_text()
+_FRAME_MAX = 8 << 20  # no reply frame is bigger; the server's chunks are 1 MiB
+_REPLY_MAX = 64 << 20  # a whole non-export reply
+_GRACE_S = 5.0  # on top of an exec's own timeout, before the host gives up on the server
+NetworkPolicy = Literal["none", "model"]
+_DEBUG = os.environ.get("CLAWGYM_SANDBOX_DEBUG") == "1"  # the server's stderr to ours (never in runs)
 
+
+class SandboxLimitExceeded(SandboxError):
+    """The sandbox as a whole hit a limit (memory, processes, disk): the agent's doing, scored
+    as the agent's failure with this reason, never retried as an infrastructure fault."""
 
 
 class SandboxLimits(BaseModel):
     """Resource limits of one sandbox. None disables a limit."""
 
-    timeout_s: float = Field(default=120.0, gt=0, description="Default wall time of one exec.")
+    timeout_s: float = Field(default=120.0, gt=0, allow_inf_nan=False, description="Default wall time of one exec.")
     cpu_s: int | None = Field(default=300, ge=1, description="CPU seconds per process (RLIMIT_CPU).")
     memory_bytes: int | None = Field(default=2 << 30, ge=1 << 20,
                                      description="Address space per process (RLIMIT_AS).")
-    max_procs: int | None = Field(default=256, ge=1, description="Processes at once (RLIMIT_NPROC).")
+    max_procs: int | None = Field(default=256, ge=1, description="Processes at once (RLIMIT_NPROC and the cgroup).")
     max_file_bytes: int | None = Field(default=1 << 30, ge=1,
                                        description="Largest file a process may write (RLIMIT_FSIZE).")
     output_bytes: int = Field(default=256 << 10, ge=1, description="Captured bytes kept per stream.")
+    sandbox_memory_bytes: int | None = Field(
+        default=4 << 30, ge=64 << 20,
+        description="Memory of the whole sandbox, its private mounts included (cgroup; as root).")
+    workspace_bytes: int = Field(default=1 << 30, ge=1 << 20, description="Size cap of the workspace.")
+    tmp_bytes: int = Field(default=256 << 20, ge=1 << 20,
+                           description="Size cap of each private mount: /tmp, HOME (/root), /var, /run.")
 
 
 class ExecResult(BaseModel):
@@ -61,6 +91,7 @@ class ExecResult(BaseModel):
     stderr_dropped: int = Field(default=0, description="Bytes of stderr beyond the cap.")
     duration_s: float = 0.0
     timed_out: bool = False
+    memory_limit: bool = Field(default=False, description="The sandbox's memory limit killed a process.")
 
     @property
     def ok(self) -> bool:
@@ -72,26 +103,35 @@ class ExecResult(BaseModel):
                  (("stdout", self.stdout_dropped), ("stderr", self.stderr_dropped)) if n]
         if self.timed_out:
             notes.append("timed out: the whole process tree was killed")
+        if self.memory_limit:
+            notes.append("killed: the sandbox's memory limit was reached")
         return "; ".join(notes) or None
 
 
-class _Capture(threading.Thread):
-    """Drain a pipe, keeping the first `cap` bytes and counting the rest."""
+class FileStat(BaseModel):
+    type: Literal["file", "dir", "symlink", "fifo", "socket", "other"]
+    size: int
+    mode: int = 0
+    mtime: float = 0.0
 
-    def __init__(self, stream, cap: int):
-        super().__init__(daemon=True)
-        self.stream, self.cap, self.buf, self.dropped = stream, cap, bytearray(), 0
-        self.start()
 
-    def run(self) -> None:
-        while chunk := self.stream.read1(65536):
-            room = self.cap - len(self.buf)
-            self.buf += chunk[:max(room, 0)]
-            self.dropped += max(len(chunk) - max(room, 0), 0)
-        self.stream.close()
+class ListEntry(BaseModel):
+    path: str = Field(description="Relative to the listed folder; not-UTF-8 bytes surrogate-escaped.")
+    type: str
+    size: int = 0
 
-    def text(self) -> str:
-        return self.buf.decode("utf-8", errors="replace")
+
+class ReadPage(BaseModel):
+    text: str
+    first_line: int
+    lines: int
+    total_lines: int
+    size: int
+    binary: bool = False
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def _sandbox_uid() -> int | None:
@@ -101,77 +141,208 @@ def _sandbox_uid() -> int | None:
     return 2_000_000_000 + secrets.randbelow(100_000_000)
 
 
-class Sandbox(ABC):
-    """An isolated place to run commands over a private copy of a workspace.
+class _Channel:
+    """The host end of the protocol: one request at a time, every read and write bounded by a
+    deadline and every reply by a size, over the server's stdin/stdout pipes."""
 
-    Use as a context manager; `close()` kills whatever is left and deletes the copy.
+    def __init__(self, proc: subprocess.Popen, fail: Callable[[str], SandboxError]):
+        self.proc = proc
+        self.wfd, self.rfd = proc.stdin.fileno(), proc.stdout.fileno()
+        os.set_blocking(self.wfd, False)
+        os.set_blocking(self.rfd, False)
+        self.lock = threading.RLock()
+        self.broken: str | None = None
+        self._fail_session = fail
+
+    def _fail(self, why: str) -> SandboxError:
+        """Mark the channel broken (the session ends) and return the error to raise."""
+        self.broken = self.broken or why
+        return self._fail_session(self.broken)
+
+    def _wait(self, fd: int, event: int, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._fail(f"the sandbox server did not answer in time")
+        poller = select.poll()
+        poller.register(fd, event)
+        if not poller.poll(left * 1000):
+            raise self._fail("the sandbox server did not answer in time")
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            self._wait(self.wfd, select.POLLOUT, deadline)
+            try:
+                n = os.write(self.wfd, view[:1 << 20])
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                raise self._fail(f"the sandbox server is gone ({exc.strerror})") from None
+            view = view[n:]
+
+    def _recv(self, n: int, deadline: float) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            try:
+                chunk = os.read(self.rfd, n - len(buf))
+            except BlockingIOError:
+                self._wait(self.rfd, select.POLLIN, deadline)
+                continue
+            if not chunk:
+                raise self._fail("the sandbox server exited")
+            buf += chunk
+        return bytes(buf)
+
+    def _frame(self, deadline: float) -> bytes:
+        (n,) = struct.unpack(">I", self._recv(4, deadline))
+        if n > _FRAME_MAX:
+            raise self._fail(f"the sandbox server sent a frame of {n} bytes")
+        return self._recv(n, deadline)
+
+    def _header(self, deadline: float) -> dict[str, Any]:
+        raw = self._frame(deadline)
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            raise self._fail("the sandbox server sent a reply that is not JSON") from None
+        if not isinstance(obj, dict):
+            raise self._fail("the sandbox server sent a reply that is not an object")
+        return obj
+
+    def call(self, header: dict[str, Any], *, timeout: float, payload: bytes | IO[bytes] | None = None,
+             sink: IO[bytes] | None = None, max_bytes: int = _REPLY_MAX) -> tuple[dict[str, Any], bytes]:
+        """Send one request (and its payload), return the reply and its payload (into `sink`,
+        when given, else in memory). Raises SandboxError when the server breaks the protocol
+        or the deadline; an operation's own failure comes back as {"ok": False, ...}."""
+        with self.lock:
+            if self.broken:
+                raise self._fail(self.broken)
+            deadline = time.monotonic() + timeout
+            if payload is not None:
+                header = {**header, "nbytes": -1}
+            body = json.dumps(header).encode()
+            self._send(struct.pack(">I", len(body)) + body, deadline)
+            if payload is not None:
+                src = io.BytesIO(payload) if isinstance(payload, (bytes, bytearray)) else payload
+                while chunk := src.read(1 << 20):
+                    self._send(struct.pack(">I", len(chunk)) + chunk, deadline)
+                self._send(struct.pack(">I", 0), deadline)
+            reply = self._header(deadline)
+            data = bytearray()
+            if reply.get("stream"):
+                total = 0
+                while chunk := self._frame(deadline):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise self._fail(f"the sandbox sent more than {max_bytes} bytes")
+                    if sink is not None:
+                        sink.write(chunk)
+                    else:
+                        data += chunk
+                if header.get("op") == "export":  # the export's outcome follows its stream
+                    reply = self._header(deadline)
+            return reply, bytes(data)
+
+
+class Process:
+    """A background command in a session: poll it, read its output so far, write to its stdin
+    (bounded in time), kill it."""
+
+    def __init__(self, sandbox: Sandbox, sid: str):
+        self.sandbox, self.sid = sandbox, sid
+        self.started = time.monotonic()
+        self._returncode: int | None = None
+        self._output = ""
+
+    def _poll(self) -> None:
+        if self.sandbox.closed:
+            return
+        reply, data = self.sandbox._call({"op": "poll", "sid": self.sid})
+        self._returncode, self._output = reply.get("returncode"), _text(data)
+
+    def poll(self) -> int | None:
+        self._poll()
+        return self._returncode
+
+    def output(self) -> str:
+        self._poll()
+        return self._output
+
+    def write(self, data: bytes, timeout_s: float = 5.0) -> int:
+        """Bytes the command took within timeout_s (a command that never reads takes none)."""
+        reply, _ = self.sandbox._call({"op": "write_stdin", "sid": self.sid, "timeout": timeout_s},
+                                      payload=data, timeout=timeout_s + _GRACE_S)
+        return int(reply.get("written", 0))
+
+    def kill(self) -> None:
+        if not self.sandbox.closed:
+            self.sandbox._call({"op": "kill", "sid": self.sid})
+
+
+class OperationError(SandboxError):
+    """A file or process operation failed inside the sandbox (no such file, not a folder, ...):
+    the caller's input was wrong, the sandbox is fine. Tools turn it into a message for the model."""
+
+    def __init__(self, message: str, errno: int | None = None):
+        super().__init__(message)
+        self.errno = errno
+
+
+class Sandbox(ABC):
+    """An isolated session over a private copy of a workspace; see the module docstring.
+
+    Use as a context manager; `close()` kills whatever is left and deletes everything.
     """
 
     backend: str = "base"
-    leaves_processes: bool = True  # False where an exec's processes cannot outlive it
+    isolates: bool = True  # False for backends that share the host (the process backend)
 
     def __init__(self, *, workspace: Path | None = None, files: Iterable[TaskFile] = (),
+                 archive: bytes | IO[bytes] | None = None,
                  mount_path: str = DEFAULT_MOUNT_PATH, limits: SandboxLimits | None = None,
                  env: Mapping[str, str] | None = None,
                  ro_binds: Sequence[tuple[str, str]] = (), root_dir: Path | None = None,
-                 replace: Sequence[str] = ()):
+                 replace: Sequence[str] = (), network: NetworkPolicy = "none",
+                 deadline: float | None = None):
+        if not mount_path.startswith("/"):
+            raise SandboxError(f"mount path must be absolute, got {mount_path!r}")
+        if network not in ("none", "model"):
+            raise SandboxError(f"unknown network policy {network!r}; use 'none' or 'model'")
         self.limits = limits or SandboxLimits()
         self.mount_path = mount_path
         self.env = dict(env or {})
         self.ro_binds = list(ro_binds)
+        self.network = network
+        self.deadline = deadline
         self.uid = _sandbox_uid()
+        self.closed = False
+        self._sid = 0
+        self._proc: subprocess.Popen | None = None
+        self._cgroup: Cgroup | None = None
         base = root_dir or Path(os.environ.get("CLAWGYM_SANDBOX_DIR", tempfile.gettempdir()))
         base.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="clawgym-sbx-", dir=base))
-        self.host_workspace = self.root / "workspace"
-        self._closed = False
-        self._spawned: list[Spawned] = []
         try:
-            if workspace is not None:
-                copy_workspace(Path(workspace), self.host_workspace)
-            else:
-                self.host_workspace.mkdir()
-            for rel in replace:
-                _remove(self.host_workspace / rel)
-            self._write(files)
-            if self.uid is not None:
-                self._chown_tree(self.root)
             self._setup()
-        except Exception as exc:
+            self._start()
+            if workspace is not None:
+                self._import(tar_directory(Path(workspace)))
+            if archive is not None:
+                self._import(archive)
+            for rel in replace:
+                self.remove(rel, recursive=True, missing_ok=True)
+            files = list(files)
+            if files:
+                self._import(tar_files(files))
+        except BaseException as exc:
             self.close()
-            if isinstance(exc, SandboxError):
+            if isinstance(exc, SandboxError) or not isinstance(exc, Exception):
                 raise
-            raise SandboxError(f"could not create the sandbox workspace in {self.root}: {exc}") from exc
+            raise SandboxError(f"could not create the {self.backend} sandbox: {exc}") from exc
 
-    def _write(self, files: Iterable[TaskFile]) -> list[Path]:
-        written = []
-        for f in files:
-            dest = self.host_workspace / f.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            _remove(dest)
-            dest.write_bytes(f.data)
-            if f.executable:
-                dest.chmod(0o755)
-            written.append(dest)
-        return written
-
-    def write_files(self, files: Iterable[TaskFile]) -> None:
-        """Put files into the workspace from outside (e.g. the checks, after the agent stops)."""
-        for dest in self._write(files):
-            if self.uid is not None:
-                for p in [dest, *dest.parents]:
-                    if p == self.host_workspace:
-                        break
-                    os.chown(p, self.uid, self.uid, follow_symlinks=False)
-
-    def _chown_tree(self, root: Path) -> None:
-        os.chown(root, self.uid, self.uid)
-        for dirpath, dirnames, filenames in os.walk(root):
-            for name in dirnames + filenames:
-                os.chown(os.path.join(dirpath, name), self.uid, self.uid, follow_symlinks=False)
-
+    # -- backend hooks -----------------------------------------------------------------------
     def _setup(self) -> None:
-        """Backend hook run once the workspace is in place."""
+        """Backend hook run before the server starts."""
 
     @property
     @abstractmethod
@@ -179,18 +350,37 @@ class Sandbox(ABC):
         """The workspace's path as commands inside the sandbox see it."""
 
     @abstractmethod
-    def _wrap(self, argv: list[str], env: dict[str, str], cwd: str) -> list[str]:
-        """Turn a command into the argv that runs it inside this backend."""
+    def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
+        """The argv that starts the server (`python_argv`) inside this backend with `env`."""
 
-    def _command(self, argv: list[str], env: Mapping[str, str] | None,
-                 cwd: str | None) -> tuple[list[str], dict[str, str]]:
-        """The full argv (uid drop, limits, backend) and the environment of one command."""
-        full_env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **(env or {})}
-        # setpriv drops to the sandbox uid (cheaper than Popen(user=...), which forbids vfork);
-        # prlimit then lowers the limits; both exec away before the backend starts.
+    def _server_python(self) -> str:
+        return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else os.path.realpath(
+            shutil.which("python3") or "/usr/bin/python3")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def _start(self) -> None:
+        env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, "CLAWGYM_WS": self.path,
+               "CLAWGYM_KILL_ALL": "1" if (self.isolates or self.uid is not None) else "0"}
+        argv = self._server_argv([self._server_python(), "-I", "-S", "-c", SERVER_SOURCE], env)
         drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
                 if self.uid is not None else [])
-        return drop + self._limit_args() + self._wrap(argv, full_env, cwd or self.path), full_env
+        argv = drop + self._limit_args() + argv
+        if os.geteuid() == 0:
+            self._cgroup = Cgroup.create(self.root.name, memory_bytes=self.limits.sandbox_memory_bytes,
+                                         pids=(self.limits.max_procs or 0) + 16 if self.limits.max_procs else None)
+            if self._cgroup is not None:
+                argv = self._cgroup.enter_argv() + argv
+        try:
+            self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=None if _DEBUG else subprocess.DEVNULL, start_new_session=True,
+                                          env=self._popen_env(env))
+        except OSError as exc:
+            raise SandboxError(f"{self.backend} sandbox could not start {argv[0]!r}: {exc}") from exc
+        self._channel = _Channel(self._proc, self._fail)
+        self._call({"op": "hello"}, timeout=30)
+
+    def _popen_env(self, env: dict[str, str]) -> dict[str, str]:
+        return {"PATH": ENV_ALLOWLIST["PATH"]}
 
     def _limit_args(self) -> list[str]:
         lim, args = self.limits, []
@@ -204,106 +394,51 @@ class Sandbox(ABC):
             args.append(f"--fsize={lim.max_file_bytes}")
         return ["prlimit", *args, "--"] if args else []
 
-    def exec(self, command: str | Sequence[str], *, timeout_s: float | None = None,
-             env: Mapping[str, str] | None = None, cwd: str | None = None,
-             stdin: bytes | None = None) -> ExecResult:
-        """Run a command (a shell string or an argv) in the workspace; never raises on failure
-        of the command itself, only when the sandbox cannot run it at all."""
-        if self._closed:
-            raise SandboxError("sandbox is closed")
-        argv = ["/bin/bash", "-c", command] if isinstance(command, str) else list(command)
-        wrapped, full_env = self._command(argv, env, cwd)
-        timeout = timeout_s or self.limits.timeout_s
-        start = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                wrapped, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                env=self._popen_env(full_env))
-        except OSError as exc:
-            raise SandboxError(f"{self.backend} sandbox could not start {wrapped[0]!r}: {exc}") from exc
-        out = _Capture(proc.stdout, self.limits.output_bytes)
-        err = _Capture(proc.stderr, self.limits.output_bytes)
-        if stdin is not None:
+    def _fail(self, why: str) -> SandboxError:
+        """The channel broke (server gone, late or lying): end the session, say why."""
+        self._terminate()
+        if self._cgroup is not None and self._cgroup.oom_kills() > 0:
+            return SandboxLimitExceeded(f"the sandbox reached its memory limit "
+                                        f"({self.limits.sandbox_memory_bytes} bytes) and was stopped")
+        return SandboxError(f"{self.backend} sandbox failed: {why}")
+
+    def _terminate(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
             try:
-                proc.stdin.write(stdin)
-                proc.stdin.close()
-            except BrokenPipeError:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
-        timed_out = self._wait(proc, timeout)
-        self._kill_tree(proc)
-        proc.wait()
-        out.join(5)
-        err.join(5)
-        return ExecResult(exit_code=proc.returncode, stdout=out.text(), stderr=err.text(),
-                          stdout_dropped=out.dropped, stderr_dropped=err.dropped,
-                          duration_s=time.monotonic() - start, timed_out=timed_out)
-
-    def spawn(self, command: str, *, env: Mapping[str, str] | None = None, cwd: str | None = None) -> "Spawned":
-        """Start a command in the background (its own instance of the backend, sharing the
-        workspace); it lives until killed or until the sandbox closes."""
-        if self._closed:
-            raise SandboxError("sandbox is closed")
-        wrapped, full_env = self._command(["/bin/bash", "-c", command], env, cwd)
-        try:
-            proc = subprocess.Popen(wrapped, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True,
-                                    env=self._popen_env(full_env))
-        except OSError as exc:
-            raise SandboxError(f"{self.backend} sandbox could not start {wrapped[0]!r}: {exc}") from exc
-        spawned = Spawned(proc, _Capture(proc.stdout, self.limits.output_bytes), self)
-        self._spawned.append(spawned)
-        return spawned
-
-    def kill_all(self) -> None:
-        """Stop every background process (the agent has stopped; nothing may touch the files)."""
-        for s in getattr(self, "_spawned", []):
-            s.kill()
-        if self.uid is not None and self.leaves_processes:
-            kill_uid(self.uid)
-
-    @staticmethod
-    def _wait(proc: subprocess.Popen, timeout: float) -> bool:
-        """Block until the command exits or the timeout passes; True if it timed out.
-
-        A pidfd + poll wakes the moment the process exits (Popen.wait(timeout) polls with
-        sleeps of up to 50 ms, which costs more than the whole sandbox start-up).
-        """
-        try:
-            fd = os.pidfd_open(proc.pid)
-        except (AttributeError, OSError):
-            try:
-                proc.wait(timeout=timeout)
-                return False
-            except subprocess.TimeoutExpired:
-                return True
-        try:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            return not poller.poll(timeout * 1000)
-        finally:
-            os.close(fd)
-
-    def _popen_env(self, env: dict[str, str]) -> dict[str, str]:
-        return {"PATH": ENV_ALLOWLIST["PATH"]}
-
-    def _kill_tree(self, proc: subprocess.Popen) -> None:
-        """Kill the command's process group and, with a sandbox uid, every process of that uid
-        (which also catches children that left the group with setsid)."""
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self._cgroup is not None:
+            self._cgroup.kill()
         if self.uid is not None:
             kill_uid(self.uid)
+        if proc is not None:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
 
     def close(self) -> None:
         """Kill anything left and delete the sandbox's files. Safe to call twice."""
-        if self._closed:
+        if getattr(self, "closed", True):
             return
-        self.kill_all()
-        self._closed = True
+        self.closed = True
+        proc = self._proc
+        if proc is not None:
+            for f in (proc.stdin, proc.stdout):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        self._terminate()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        self._teardown()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _teardown(self) -> None:
+        """Backend hook run at close, after every process is gone."""
 
     def __enter__(self) -> Sandbox:
         return self
@@ -312,29 +447,181 @@ class Sandbox(ABC):
         self.close()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            self.close()
+        if not getattr(self, "closed", True):
+            try:
+                self.close()
+            except Exception:  # at interpreter exit, half the world is gone already
+                pass
+
+    # -- the protocol ------------------------------------------------------------------------
+    def _timeout(self, wanted: float) -> float:
+        """Seconds a call may take: what it asks, never past the session's deadline (plus the
+        grace that lets the server report a timeout itself)."""
+        if self.deadline is not None:
+            wanted = min(wanted, max(self.deadline - time.monotonic(), 0.0) + _GRACE_S)
+        return max(wanted, 0.5)
+
+    def _call(self, header: dict[str, Any], *, payload: bytes | IO[bytes] | None = None, timeout: float = 60.0,
+              sink: IO[bytes] | None = None, max_bytes: int = _REPLY_MAX) -> tuple[dict[str, Any], bytes]:
+        if self.closed:
+            raise SandboxError("sandbox is closed")
+        reply, data = self._channel.call(header, payload=payload, timeout=self._timeout(timeout),
+                                         sink=sink, max_bytes=max_bytes)
+        if not reply.get("ok"):
+            code = reply.get("errno")
+            raise OperationError(str(reply.get("error") or "operation failed")[:2000],
+                                 code if isinstance(code, int) else None)
+        return reply, data
+
+    def _import(self, archive: bytes | IO[bytes]) -> None:
+        self._call({"op": "import"}, payload=archive, timeout=300)
+
+    # -- commands ----------------------------------------------------------------------------
+    def _env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        return {**ENV_ALLOWLIST, "HOME": "/root", **self.env, **{str(k): str(v) for k, v in (env or {}).items()}}
+
+    def exec(self, command: str | Sequence[str], *, timeout_s: float | None = None,
+             env: Mapping[str, str] | None = None, cwd: str | None = None,
+             stdin: bytes | None = None) -> ExecResult:
+        """Run a command (a shell string or an argv) in the workspace and wait for it; when it
+        ends or times out its whole process group is killed. Never raises on failure of the
+        command itself, only when the sandbox cannot run it at all."""
+        argv = ["/bin/bash", "-c", command] if isinstance(command, str) else list(command)
+        timeout = timeout_s or self.limits.timeout_s
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if self.deadline is not None:
+            timeout = max(min(timeout, self.deadline - time.monotonic()), 0.1)
+        ooms = self._cgroup.oom_kills() if self._cgroup is not None else 0
+        try:
+            reply, data = self._call(
+                {"op": "exec", "argv": argv, "env": self._env(env), "cwd": cwd, "timeout": timeout,
+                 "output_bytes": self.limits.output_bytes},
+                payload=stdin, timeout=timeout + _GRACE_S, max_bytes=2 * self.limits.output_bytes)
+        except OperationError as exc:  # could not start it (no such program, bad cwd): a result
+            return ExecResult(exit_code=127, stderr=f"{exc}\n")
+        n = min(int(reply.get("stdout_len", 0)), len(data))
+        return ExecResult(exit_code=int(reply.get("exit_code", -1)), stdout=_text(data[:n]), stderr=_text(data[n:]),
+                          stdout_dropped=int(reply.get("stdout_dropped", 0)),
+                          stderr_dropped=int(reply.get("stderr_dropped", 0)),
+                          duration_s=float(reply.get("duration_s", 0.0)), timed_out=bool(reply.get("timed_out")),
+                          memory_limit=self._cgroup is not None and self._cgroup.oom_kills() > ooms)
+
+    def spawn(self, command: str | Sequence[str], *, env: Mapping[str, str] | None = None,
+              cwd: str | None = None) -> Process:
+        """Start a command in the background; it lives until killed or until the session ends."""
+        argv = ["/bin/bash", "-c", command] if isinstance(command, str) else list(command)
+        self._sid += 1
+        sid = f"p{self._sid}"
+        self._call({"op": "spawn", "sid": sid, "argv": argv, "env": self._env(env), "cwd": cwd,
+                    "output_bytes": self.limits.output_bytes})
+        return Process(self, sid)
+
+    def kill_all(self) -> None:
+        """Stop every process in the sandbox but its server (the agent has stopped: nothing may
+        touch the files from here on)."""
+        if not self.closed:
+            self._call({"op": "kill_all"})
+
+    # -- files -------------------------------------------------------------------------------
+    def read_file(self, path: str, *, max_bytes: int = 1 << 20, offset: int = 0, confine: bool = False) -> bytes:
+        """Up to max_bytes of a regular file (never a FIFO, device or a final symlink); with
+        `confine`, only a file inside the workspace."""
+        _, data = self._call({"op": "read_file", "path": path, "max_bytes": max_bytes, "offset": offset,
+                              "confine": confine}, max_bytes=max_bytes)
+        return data
+
+    def read_lines(self, path: str, *, offset: int = 1, limit: int = 2000, max_bytes: int = 50_000,
+                   confine: bool = False) -> ReadPage:
+        """A page of a text file, counted through to the end in the sandbox: a file of any size
+        costs the host at most max_bytes."""
+        reply, data = self._call({"op": "read_lines", "path": path, "offset": offset, "limit": limit,
+                                  "max_bytes": max_bytes, "confine": confine}, max_bytes=max_bytes + 1)
+        return ReadPage(text=_text(data), first_line=offset, lines=int(reply.get("lines", 0)),
+                        total_lines=int(reply.get("total_lines", 0)), size=int(reply.get("size", 0)),
+                        binary=bool(reply.get("binary")))
+
+    def write_file(self, path: str, data: bytes, *, mode: int | None = None, mkdirs: bool = True,
+                   confine: bool = False) -> int:
+        """Create or replace a regular file (parents made); refuses to write through a symlink,
+        into a FIFO or over a folder; with `confine`, anywhere but inside the workspace."""
+        reply, _ = self._call({"op": "write_file", "path": path, "mode": mode, "mkdirs": mkdirs,
+                               "confine": confine}, payload=data)
+        return int(reply.get("written", 0))
+
+    def write_files(self, files: Iterable[TaskFile]) -> None:
+        """Put files into the workspace from outside (e.g. the checks, after the agent stops),
+        replacing whatever is at each path."""
+        files = list(files)
+        for f in files:
+            self.remove(f.path, recursive=True, missing_ok=True)
+        if files:
+            self._import(tar_files(files))
+
+    def stat(self, path: str) -> FileStat:
+        reply, _ = self._call({"op": "stat", "path": path})
+        return FileStat.model_validate({k: reply[k] for k in ("type", "size", "mode", "mtime") if k in reply})
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.stat(path)
+            return True
+        except OperationError:
+            return False
+
+    def list(self, path: str | None = None, *, recursive: bool = False, limit: int = 10_000) -> list[ListEntry]:
+        reply, _ = self._call({"op": "list", "path": path, "recursive": recursive, "limit": limit})
+        return [ListEntry.model_validate(e) for e in reply.get("entries", [])[:limit] if isinstance(e, dict)]
+
+    def remove(self, path: str, *, recursive: bool = False, missing_ok: bool = False) -> None:
+        self._call({"op": "remove", "path": path, "recursive": recursive, "missing_ok": missing_ok})
+
+    def hash_files(self) -> dict[str, tuple[int, str]]:
+        """Size and sha256 of every regular file in the workspace, hashed inside the sandbox."""
+        reply, _ = self._call({"op": "hash", "path": self.path}, timeout=300)
+        files = reply.get("files", {})
+        return {str(k): (int(v[0]), str(v[1])) for k, v in files.items()} if isinstance(files, dict) else {}
+
+    def export(self, sink: IO[bytes] | None = None) -> IO[bytes]:
+        """The workspace as a tar stream (folders and regular files; links to files inside it
+        become copies, anything else is left out), bounded by the workspace's size cap. Returns
+        a file object at position 0 (spooled to disk when large)."""
+        out = sink or tempfile.SpooledTemporaryFile(max_size=32 << 20)
+        cap = self.limits.workspace_bytes + (64 << 20)
+        self._call({"op": "export", "path": self.path, "max_bytes": self.limits.workspace_bytes,
+                    "max_entries": _files.MAX_WORKSPACE_ENTRIES},
+                   sink=out, timeout=600, max_bytes=cap * 2)
+        out.seek(0)
+        return out
+
+    def export_files(self, max_bytes: int = 256 << 20) -> dict[str, bytes]:
+        """The workspace as {path: bytes}, for trusted workspaces (a reference solution's)."""
+        return read_archive(self.export(), max_bytes=max_bytes)
 
 
-class Spawned:
-    """A background command: poll it, read its output so far, write to its stdin, kill it."""
+def iter_archive(fileobj: IO[bytes], *, keep_bytes: int) -> Iterator[tuple[str, int, bytes | None, str]]:
+    """(path, size, content if at most keep_bytes else None, sha256) of each regular file in a
+    tar from `export`: read as a stream, in memory only up to keep_bytes per file."""
+    import hashlib
 
-    def __init__(self, proc: subprocess.Popen, capture: _Capture, sandbox: Sandbox):
-        self.proc, self.capture, self.sandbox = proc, capture, sandbox
-        self.started = time.monotonic()
+    with tarfile.open(fileobj=fileobj, mode="r|", encoding="utf-8", errors="surrogateescape") as tf:
+        for m in tf:
+            if not m.isreg():
+                continue
+            src = tf.extractfile(m)
+            h, head = hashlib.sha256(), bytearray()
+            while chunk := src.read(1 << 20):
+                h.update(chunk)
+                if len(head) <= keep_bytes:
+                    head += chunk[: keep_bytes + 1 - len(head)]
+            yield m.name, m.size, bytes(head) if m.size <= keep_bytes else None, h.hexdigest()
 
-    def poll(self) -> int | None:
-        return self.proc.poll()
 
-    def output(self) -> str:
-        return self.capture.text()
-
-    def write(self, data: bytes) -> None:
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.sandbox._kill_tree(self.proc)
-        self.proc.wait()
-        self.capture.join(5)
+def read_archive(fileobj: IO[bytes], *, max_bytes: int = 256 << 20) -> dict[str, bytes]:
+    files, total = {}, 0
+    for name, size, data, _ in iter_archive(fileobj, keep_bytes=max_bytes):
+        total += size
+        if data is None or total > max_bytes:
+            raise SandboxError(f"workspace over {max_bytes} bytes")
+        files[name] = data
+    return files

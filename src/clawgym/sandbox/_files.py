@@ -1,63 +1,73 @@
-"""Moving workspaces in and out of sandboxes without trusting what is in them."""
+"""Workspaces as tar streams: what the host sends into a sandbox (task files, a user's folder).
+
+The host builds these only from trusted sources (a task's files, a folder a user named); what an
+agent produced leaves a sandbox only as `Sandbox.export`'s stream and enters another sandbox the
+same way, so no host process ever opens a path inside an agent's workspace.
+"""
 
 from __future__ import annotations
 
+import io
 import os
-import shutil
 import stat
+import tarfile
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from clawgym.errors import SandboxError
+from clawgym.tasks import TaskFile
 
 MAX_WORKSPACE_ENTRIES = int(os.environ.get("CLAWGYM_MAX_WORKSPACE_ENTRIES", 200_000))
 
 
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        shutil.rmtree(path)
+def tar_files(files: Iterable[TaskFile]) -> bytes:
+    """A tar of task files (paths relative to the workspace)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for f in files:
+            ti = tarfile.TarInfo(f.path)
+            ti.size, ti.mode = len(f.data), 0o755 if f.executable else 0o644
+            tf.addfile(ti, io.BytesIO(f.data))
+    return buf.getvalue()
 
 
-def copy_workspace(src: Path, dest: Path) -> None:
-    """Copy a workspace, replacing each symlink by a copy of what it points at, as of now,
-    when that is a file inside the workspace; any other link is dropped.
-
-    Links are never carried over: a link to a host file, or to where the checks will appear
-    (`reward/expected.json`), would let an agent point an output at content it did not write.
-    """
+def tar_directory(src: Path) -> IO[bytes]:
+    """A tar of a host folder a user named, with the rules a sandbox's export follows: folders
+    and regular files; a symlink becomes a copy of its target when that is a regular file inside
+    the folder, any other link, FIFO, socket or device is left out (opening a FIFO would hang)."""
+    src = Path(src)
+    if not src.is_dir():
+        raise SandboxError(f"workspace {src} is not a folder")
     real = os.path.realpath(src)
+    out = tempfile.SpooledTemporaryFile(max_size=32 << 20)
     entries = 0
-    for _, dirnames, filenames in os.walk(src):
-        entries += len(dirnames) + len(filenames)
-        if entries > MAX_WORKSPACE_ENTRIES:
-            raise SandboxError(f"workspace {src} holds more than {MAX_WORKSPACE_ENTRIES} files and folders")
-
-    def ignore(dirpath: str, names: list[str]) -> set[str]:
-        # links are handled below; FIFOs, sockets and devices are never copied (opening a FIFO
-        # an agent left behind would hang the copy forever)
-        skip = set()
-        for n in names:
-            full = os.path.join(dirpath, n)
-            if os.path.islink(full):
-                skip.add(n)
-                continue
-            try:
-                mode = os.lstat(full).st_mode
-            except OSError:
-                skip.add(n)
-                continue
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                skip.add(n)
-        return skip
-
-    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
-    for dirpath, dirnames, filenames in os.walk(src):
-        for name in dirnames + filenames:
-            full = os.path.join(dirpath, name)
-            if not os.path.islink(full):
-                continue
-            target = os.path.realpath(full)
-            if (target.startswith(real + os.sep) and os.path.isfile(target)
-                    and os.path.exists(os.path.join(dest, os.path.relpath(os.path.dirname(full), src)))):
-                shutil.copyfile(target, os.path.join(dest, os.path.relpath(full, src)))
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8",
+                      errors="surrogateescape") as tf:
+        stack = [str(src)]
+        while stack:  # iterative: no recursion limit on deep trees
+            d = stack.pop()
+            for e in sorted(os.scandir(d), key=lambda e: e.name):
+                entries += 1
+                if entries > MAX_WORKSPACE_ENTRIES:
+                    raise SandboxError(f"workspace {src} holds more than {MAX_WORKSPACE_ENTRIES} files and folders")
+                rel = os.path.relpath(e.path, src)
+                path, st = e.path, e.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode):
+                    target = os.path.realpath(e.path)
+                    if not target.startswith(real + os.sep) or not os.path.isfile(target):
+                        continue
+                    path, st = target, os.stat(target)
+                if stat.S_ISDIR(st.st_mode):
+                    ti = tarfile.TarInfo(rel)
+                    ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+                    tf.addfile(ti)
+                    stack.append(e.path)
+                elif stat.S_ISREG(st.st_mode):
+                    ti = tarfile.TarInfo(rel)
+                    ti.size, ti.mode = st.st_size, 0o755 if st.st_mode & 0o100 else 0o644
+                    with open(path, "rb") as fh:
+                        tf.addfile(ti, fh)
+    out.seek(0)
+    return out

@@ -1,14 +1,17 @@
 """The plain-process backend, for machines without bubblewrap. It does NOT isolate.
 
-Commands run on the host in a private copy of the workspace, with the environment cleared to
-an allowlist, resource limits, and (as root) a throw-away uid so the process tree can be
-killed and host files private to root stay private. The network, the rest of the file system
-and the task's mount path are not separated: a task that hard-codes its mount path sees the
-copy's real path instead (passed as argv and $CLAWGYM_WORKSPACE).
+The session's server runs on the host over a private folder holding the workspace copy, with
+the environment cleared to an allowlist, resource limits, and (as root) a throw-away uid and a
+cgroup, so the process tree can be killed and host files private to root stay private. The
+network, the rest of the file system and the task's mount path are not separated: a task that
+hard-codes its mount path sees the copy's real path instead (passed as $CLAWGYM_WORKSPACE), and
+there is no workspace size cap.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 from clawgym.sandbox._base import Sandbox
@@ -18,6 +21,7 @@ _warned = False
 
 class ProcessSandbox(Sandbox):
     backend = "process"
+    isolates = False
 
     def _setup(self) -> None:
         global _warned
@@ -25,15 +29,29 @@ class ProcessSandbox(Sandbox):
             _warned = True
             warnings.warn("ClawGym is using the 'process' sandbox backend: commands are NOT "
                           "isolated (network, host files). Install bubblewrap for real isolation.",
-                          RuntimeWarning, stacklevel=3)
-        self.env.setdefault("CLAWGYM_WORKSPACE", str(self.host_workspace))
+                          RuntimeWarning, stacklevel=4)
+        ws, home = self.root / "workspace", self.root / "home"
+        ws.mkdir()
+        home.mkdir()
+        shim = self.root / "bin"
+        shim.mkdir()
+        (shim / "python").symlink_to(self._server_python())
+        if self.uid is not None:
+            for p in (self.root, ws, home):
+                os.chown(p, self.uid, self.uid)
+        self.env.setdefault("CLAWGYM_WORKSPACE", str(ws))
+        self.env.setdefault("HOME", str(home))
+        self.env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:" + str(shim))
 
     @property
     def path(self) -> str:
-        return str(self.host_workspace)
+        return str(self.root / "workspace")
 
-    def _wrap(self, argv: list[str], env: dict[str, str], cwd: str) -> list[str]:
-        return argv
+    def _server_python(self) -> str:
+        return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+    def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
+        return python_argv
 
     def _popen_env(self, env: dict[str, str]) -> dict[str, str]:
-        return {**env, "HOME": str(self.root)}
+        return env

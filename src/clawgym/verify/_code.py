@@ -16,15 +16,16 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from clawgym.errors import ClawGymError
-from clawgym.sandbox import SandboxLimits, create_sandbox
+from clawgym.sandbox import OperationError, SandboxLimits, create_sandbox
 from clawgym.tasks import CANONICAL_REWARD_SH, Task, TaskFile
 from clawgym.verify._model import Aggregation, VerifyResult
 
 PAYLOAD_NAME = ".openclaw_reward_payload.json"
 DEFAULT_VERIFY_TIMEOUT_S = 120.0  # ClawGym's own reward timeout
+MAX_READ_BYTES = 1 << 20  # of one file a rubric rule names
 
 
 def default_python() -> str:
@@ -97,22 +98,36 @@ def _parse_default(stdout: str) -> tuple[Any, str | None]:
     raise ValueError(f"output is not JSON: {text[:200]!r}" if text else "printed nothing")
 
 
-def verify_code(task: Task, workspace: Path | None = None, *, aggregation: Aggregation = "default",
+def verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | IO[bytes] | None = None,
+                aggregation: Aggregation = "default",
                 backend: str = "bwrap", python: str | None = None, timeout_s: float | None = None,
                 transcript: list | None = None, final_message: str = "",
                 limits: SandboxLimits | None = None) -> VerifyResult:
-    """Score one final workspace (None: the task's untouched workspace) with the task's checks.
+    """Score one final workspace with the task's checks: a host folder a user named, or a
+    sandbox's export (`archive`, a tar stream); neither: the task's untouched workspace.
 
     Never raises for a bad verifier: a crash, timeout or unparsable output gives score 0 with
     status `verifier_error` and the reason.
     """
+    return _verify_code(task, workspace, archive=archive, aggregation=aggregation, backend=backend, python=python,
+                        timeout_s=timeout_s, transcript=transcript, final_message=final_message, limits=limits)[0]
+
+
+def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | IO[bytes] | None = None,
+                 aggregation: Aggregation = "default", backend: str = "bwrap", python: str | None = None,
+                 timeout_s: float | None = None, transcript: list | None = None, final_message: str = "",
+                 limits: SandboxLimits | None = None,
+                 read: Sequence[str] = ()) -> tuple[VerifyResult, dict[str, bytes | str]]:
+    """verify_code, also reading the files named in `read` (the rubric's) from the same sandbox
+    before the checks run: {path: bytes, or a str saying why not}."""
     start = time.monotonic()
+    outputs: dict[str, bytes | str] = {}
     result = VerifyResult(task_id=task.id, status="verifier_error", score=0.0, aggregation=aggregation,
                           rubric_status="not_judged" if task.rubric and task.rubric.rules else "none")
     entry = task.check_file()
     if entry is None:
         result.error = f"task has no check script checks/{task.grading.check}"
-        return result
+        return result, outputs
     reward_files = [TaskFile(path=f"reward/{f.path}", data=f.data, executable=f.executable)
                     for f in task.checks]
     if not any(f.path == "reward.sh" for f in task.checks):
@@ -121,27 +136,36 @@ def verify_code(task: Task, workspace: Path | None = None, *, aggregation: Aggre
                "transcript": transcript or []}
     reward_files.append(TaskFile(path=PAYLOAD_NAME, data=json.dumps(payload).encode()))
     timeout = timeout_s or task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
+    if not math.isfinite(timeout) or timeout <= 0:
+        result.error = f"verify timeout must be a positive number of seconds, got {timeout!r}"
+        return result, outputs
+    untouched = workspace is None and archive is None
     try:
         with create_sandbox(
-            backend, workspace=workspace, files=(task.workspace if workspace is None else []),
+            backend, workspace=workspace, archive=archive, files=(task.workspace if untouched else []),
             mount_path=task.mount_path, limits=limits, replace=("reward", PAYLOAD_NAME),
         ) as sb:
-            sb.write_files(reward_files)
             ws = sb.path
+            for rel in read:
+                try:
+                    outputs[rel] = sb.read_file(f"{ws}/{rel.lstrip('/')}", max_bytes=MAX_READ_BYTES, confine=True)
+                except OperationError as exc:
+                    outputs[rel] = f"{rel}: {exc}"
+            sb.write_files(reward_files)
             res = sb.exec([python or default_python(), "-E", "-s", f"{ws}/reward/{task.grading.check}", ws],
                           timeout_s=timeout, env={"OPENCLAW_REWARD_PAYLOAD": f"{ws}/{PAYLOAD_NAME}"})
     except ClawGymError as exc:
         result.error = f"sandbox failure: {exc}"
         result.duration_s = time.monotonic() - start
-        return result
+        return result, outputs
     result.exit_code, result.duration_s = res.exit_code, time.monotonic() - start
     result.stderr_tail = res.stderr[-2000:]
     if res.timed_out:
         result.error = f"check script timed out after {timeout:g}s"
-        return result
+        return result, outputs
     if res.stdout_dropped:
         result.error = f"check output over {sb.limits.output_bytes} bytes"
-        return result
+        return result, outputs
     data, note, parse_error = None, None, None
     try:
         data, note = _parse_default(res.stdout)
@@ -153,50 +177,45 @@ def verify_code(task: Task, workspace: Path | None = None, *, aggregation: Aggre
             result.score = legacy_score(res.stdout)
         except Exception as exc:  # reward.sh itself would have failed here
             result.error = f"reward.sh would fail: {type(exc).__name__}: {exc}"
-            return result
+            return result, outputs
         result.status, result.code_score = "ok", result.score
         declared = _number(data.get("reward")) if isinstance(data, dict) else None
         result.declared_reward = declared
         if res.exit_code != 0:
             result.error = (f"check.py exited {res.exit_code} after printing a score (reward.sh prints "
                             "it, but ClawGym's RL harness counts a failed reward.sh as 0.0)")
-        return result
+        return result, outputs
     if res.exit_code != 0:
         result.error = f"check script exited {res.exit_code}: {res.stderr.strip()[-500:] or 'no stderr'}"
-        return result
+        return result, outputs
     if parse_error is not None:
         result.error = parse_error
-        return result
+        return result, outputs
     try:
         score, declared = default_score(data)
     except ValueError as exc:
         result.error = str(exc)
-        return result
+        return result, outputs
     result.status, result.score, result.code_score = "ok", score, score
     result.declared_reward, result.error = declared, note
-    return result
+    return result, outputs
 
 
 def verify(task: Task, workspace: Path | None = None, *, judge: Any = None, judge_votes: int = 1,
            judge_cache: Any = None, **kwargs: Any) -> VerifyResult:
     """Code checks, then (with a judge, in the default aggregation) the LLM rubric, combined as
     `code_weight * code + rubric_weight * rubric`. Without a judge, or when the judge fails, the
-    score is the code score alone and `rubric_status` says why."""
-    result = verify_code(task, workspace, **kwargs)
-    if judge is None or result.rubric_status == "none" or result.aggregation == "legacy":
+    score is the code score alone and `rubric_status` says why. The rubric's files are read in
+    the verification sandbox, from the same copy the checks see."""
+    judging = judge is not None and task.rubric is not None and bool(task.rubric.rules) \
+        and kwargs.get("aggregation", "default") != "legacy"
+    wanted = sorted({r.file_path for r in task.rubric.rules if r.file_path}) if judging and task.rubric else []
+    result, outputs = _verify_code(task, workspace, read=wanted, **kwargs)
+    if not judging or result.rubric_status == "none":
         return result
     from clawgym.verify._rubric import judge_rubric
 
-    if workspace is None:  # the untouched workspace: judge what the task ships
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in task.workspace:
-                (Path(tmp) / f.path).parent.mkdir(parents=True, exist_ok=True)
-                (Path(tmp) / f.path).write_bytes(f.data)
-            rubric = judge_rubric(task, Path(tmp), judge, votes=judge_votes, cache=judge_cache)
-    else:
-        rubric = judge_rubric(task, Path(workspace), judge, votes=judge_votes, cache=judge_cache)
+    rubric = judge_rubric(task, outputs, judge, votes=judge_votes, cache=judge_cache)
     result.rubric = rubric.model_dump()
     if rubric.status != "judged" or rubric.score is None:
         result.rubric_status = "judge_error"

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from clawgym.tasks import Task
+from clawgym.sandbox import create_sandbox, tar_files
+from clawgym.tasks import Task, TaskFile
 from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verify
+from clawgym.verify._solution import run_solution, solution_entry
 from clawgym.verify._model import Aggregation, VerifyResult
 
 PROBES = ("noop", "reference", "placeholders", "mutations", "determinism", "runtime")
@@ -44,28 +44,20 @@ class QAResult(BaseModel):
                 "checks": {k: v.model_dump() for k, v in self.checks.items()}}
 
 
-def _materialize(files: dict[str, bytes], root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, data in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(data)
-    return root
+def _archive(files: dict[str, bytes]) -> bytes:
+    return tar_files([TaskFile(path=p, data=d) for p, d in files.items()])
 
 
 def reference_outputs(task: Task, backend: str = "bwrap") -> tuple[dict[str, bytes] | None, str | None]:
     """The workspace after the reference solution (path -> bytes), or None and why not."""
-    from clawgym.agent import OracleAgent, Trajectory, snapshot
-    from clawgym.sandbox import create_sandbox
-
-    if not task.solution:
+    if solution_entry(task) is None:
         return None, "no reference solution"
     with create_sandbox(backend, files=task.workspace, mount_path=task.mount_path) as sb:
-        traj = Trajectory(task_id=task.id)
-        OracleAgent().run(task, sb, traj)
+        r = run_solution(task, sb)
         sb.kill_all()
-        if traj.status != "done":
-            return None, traj.error
-        return snapshot(sb.host_workspace), None
+        if r is None or not r.ok:
+            return None, f"solution exited {r.exit_code if r else '?'}{' (timed out)' if r and r.timed_out else ''}"
+        return sb.export_files(), None
 
 
 def output_paths(task: Task, reference: dict[str, bytes] | None) -> list[str]:
@@ -181,65 +173,61 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
             **verify_kwargs: Any) -> QAResult:
     checks: dict[str, ProbeResult] = {}
     durations: list[float] = []
-    tmp = Path(tempfile.mkdtemp(prefix="clawgym-qa-"))
 
     def score(files: dict[str, bytes] | None, name: str) -> VerifyResult:
-        ws = None if files is None else _materialize(files, tmp / name)
-        r = verify(task, ws, aggregation=aggregation, backend=backend, **verify_kwargs)
+        archive = None if files is None else _archive(files)
+        r = verify(task, archive=archive, aggregation=aggregation, backend=backend, **verify_kwargs)
         durations.append(r.duration_s)
         return r
 
-    try:
-        initial = {f.path: f.data for f in task.workspace}
-        noop = score(None, "noop")
-        if noop.status != "ok":
-            checks["noop"] = ProbeResult(status="fail", detail=f"verifier error: {noop.error}")
-        else:
-            ok = noop.score <= tolerance
-            checks["noop"] = ProbeResult(status="pass" if ok else "fail", detail={
-                "score": noop.score, **({"credited": {k: v for k, v in noop.checks.items() if v > 0}} if not ok else {})})
-        reference, why = reference_outputs(task, backend)
-        ref_result = None
-        if reference is None:
-            checks["reference"] = ProbeResult(status="skipped" if why == "no reference solution" else "fail", detail=why)
-        else:
-            ref_result = score(reference, "reference")
-            ok = ref_result.status == "ok" and ref_result.score >= 1 - 1e-9
-            checks["reference"] = ProbeResult(status="pass" if ok else "fail", detail={
-                "score": ref_result.score, "error": ref_result.error,
-                "failed": [k for k, v in ref_result.checks.items() if v < 1]})
-        paths = output_paths(task, reference)
-        if not paths:
-            checks["placeholders"] = ProbeResult(status="skipped", detail="no output paths found")
-        else:
-            scores = {name: score({**initial, **files}, f"ph-{name}").score
-                      for name, files in placeholder_variants(paths, reference).items()}
-            bad = {k: v for k, v in scores.items() if v >= 0.5}
-            checks["placeholders"] = ProbeResult(status="fail" if bad else "pass",
-                                                 detail={"paths": paths, "scores": scores})
-        if reference is None or ref_result is None or ref_result.status != "ok":
-            checks["mutations"] = ProbeResult(status="skipped", detail="needs a reference output that scores")
-        else:
-            results: dict[str, float] = {}
-            for p in paths:
-                for kind, damaged in mutations(p, reference[p]).items():
-                    results[f"{p}:{kind}"] = score({**reference, p: damaged}, f"mut-{len(results)}").score
-            not_lower = {k: v for k, v in results.items() if v >= ref_result.score}
-            checks["mutations"] = ProbeResult(
-                status="skipped" if not results else "fail" if not_lower else "pass",
-                detail={"scores": results, "not_lower": sorted(not_lower)} if results else "no mutable outputs")
-        again_files = reference if reference is not None else None
-        first = ref_result if ref_result is not None else noop
-        second = score(again_files, "determinism")
-        same = (second.score, second.checks, second.status) == (first.score, first.checks, first.status)
-        checks["determinism"] = ProbeResult(status="pass" if same else "fail",
-                                            detail={"first": first.score, "second": second.score})
-        budget = task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
-        slowest = max(durations)
-        checks["runtime"] = ProbeResult(status="pass" if slowest <= budget else "fail",
-                                        detail={"slowest_s": round(slowest, 3), "budget_s": budget})
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    initial = {f.path: f.data for f in task.workspace}
+    noop = score(None, "noop")
+    if noop.status != "ok":
+        checks["noop"] = ProbeResult(status="fail", detail=f"verifier error: {noop.error}")
+    else:
+        ok = noop.score <= tolerance
+        checks["noop"] = ProbeResult(status="pass" if ok else "fail", detail={
+            "score": noop.score, **({"credited": {k: v for k, v in noop.checks.items() if v > 0}} if not ok else {})})
+    reference, why = reference_outputs(task, backend)
+    ref_result = None
+    if reference is None:
+        checks["reference"] = ProbeResult(status="skipped" if why == "no reference solution" else "fail", detail=why)
+    else:
+        ref_result = score(reference, "reference")
+        ok = ref_result.status == "ok" and ref_result.score >= 1 - 1e-9
+        checks["reference"] = ProbeResult(status="pass" if ok else "fail", detail={
+            "score": ref_result.score, "error": ref_result.error,
+            "failed": [k for k, v in ref_result.checks.items() if v < 1]})
+    paths = output_paths(task, reference)
+    if not paths:
+        checks["placeholders"] = ProbeResult(status="skipped", detail="no output paths found")
+    else:
+        scores = {name: score({**initial, **files}, f"ph-{name}").score
+                  for name, files in placeholder_variants(paths, reference).items()}
+        bad = {k: v for k, v in scores.items() if v >= 0.5}
+        checks["placeholders"] = ProbeResult(status="fail" if bad else "pass",
+                                             detail={"paths": paths, "scores": scores})
+    if reference is None or ref_result is None or ref_result.status != "ok":
+        checks["mutations"] = ProbeResult(status="skipped", detail="needs a reference output that scores")
+    else:
+        results: dict[str, float] = {}
+        for p in paths:
+            for kind, damaged in mutations(p, reference[p]).items():
+                results[f"{p}:{kind}"] = score({**reference, p: damaged}, f"mut-{len(results)}").score
+        not_lower = {k: v for k, v in results.items() if v >= ref_result.score}
+        checks["mutations"] = ProbeResult(
+            status="skipped" if not results else "fail" if not_lower else "pass",
+            detail={"scores": results, "not_lower": sorted(not_lower)} if results else "no mutable outputs")
+    again_files = reference if reference is not None else None
+    first = ref_result if ref_result is not None else noop
+    second = score(again_files, "determinism")
+    same = (second.score, second.checks, second.status) == (first.score, first.checks, first.status)
+    checks["determinism"] = ProbeResult(status="pass" if same else "fail",
+                                        detail={"first": first.score, "second": second.score})
+    budget = task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
+    slowest = max(durations)
+    checks["runtime"] = ProbeResult(status="pass" if slowest <= budget else "fail",
+                                    detail={"slowest_s": round(slowest, 3), "budget_s": budget})
     return QAResult(task_id=task.id, passed=all(c.status != "fail" for c in checks.values()), checks=checks)
 
 
