@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from clawgym.agent._tools import ToolBox
 from clawgym.agent._trajectory import StepRecord, Trajectory
-from clawgym.models import ChatModel, ModelError, SamplingParams, Usage
+from clawgym.models import ChatModel, ContextLengthError, ModelError, SamplingParams, Usage
 from clawgym.sandbox import Sandbox
 from clawgym.tasks import Task, TaskFile
+from clawgym.verify import run_solution, solution_entry
 
 Event = Callable[[str, dict[str, Any]], None]
 
@@ -69,20 +70,15 @@ class OracleAgent(Agent):
     """Runs the task's reference solution (solve.sh or solve.py) in the workspace."""
 
     name = "oracle"
-    staging = ".clawgym_solution"
 
     def run(self, task, sandbox, traj, on_event=None) -> None:
-        names = {f.path for f in task.solution}
-        entry = "solve.sh" if "solve.sh" in names else "solve.py" if "solve.py" in names else None
         traj.messages = [{"role": "user", "content": task.instruction}]
+        entry = solution_entry(task)
         if entry is None:
             traj.status, traj.error, traj.stop_reason = "agent_error", "task has no solution/solve.sh or solve.py", "agent_crash"
             return
-        sandbox.write_files([TaskFile(path=f"{self.staging}/{f.path}", data=f.data, executable=f.executable)
-                             for f in task.solution])
+        r = run_solution(task, sandbox)
         runner = "bash" if entry == "solve.sh" else "python3"
-        command = f"{runner} {self.staging}/{entry}; rc=$?; rm -rf {self.staging}; exit $rc"
-        r = sandbox.exec(command, timeout_s=task.limits.timeout_s or 600)
         call = {"id": "call_oracle", "type": "function",
                 "function": {"name": "exec", "arguments": json.dumps({"command": f"{runner} solution/{entry}"})}}
         traj.messages += [{"role": "assistant", "content": None, "tool_calls": [call]},
@@ -116,6 +112,7 @@ class LLMAgent(Agent):
         traj.messages = [{"role": "system", "content": system}, {"role": "user", "content": task.instruction}]
         emit("user", {"content": task.instruction})
         start, malformed = time.monotonic(), 0
+        sandbox.deadline = start + timeout  # no sandbox call outlives the agent's wall time
         try:
             for index in range(max_steps):
                 elapsed = time.monotonic() - start
@@ -124,11 +121,10 @@ class LLMAgent(Agent):
                     return
                 step = StepRecord(index=index, started_s=round(elapsed, 4))
                 t0 = time.monotonic()
-                try:
-                    resp = self.model.chat(traj.messages, tools.schemas(), cfg.sampling)
-                except ModelError as exc:
-                    from clawgym.models._hf import ContextLengthError
-
+                try:  # the model gets what is left of the agent's wall time, and no more
+                    resp = self.model.chat(traj.messages, tools.schemas(), cfg.sampling,
+                                           timeout_s=timeout - elapsed)
+                except ModelError as exc:  # unreachable, hung or answering garbage: not the agent's fault
                     traj.stop_reason = "context_length" if isinstance(exc, ContextLengthError) else "model_error"
                     if traj.stop_reason == "model_error":
                         traj.status, traj.error = "infra_error", str(exc)

@@ -8,6 +8,8 @@ code checks alone and says so. Never a silent 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import hashlib
 import json
 import os
@@ -72,17 +74,17 @@ class JudgeCache:
         os.replace(tmp, path)
 
 
-def _read_output(workspace: Path, rel: str | None) -> tuple[str | None, str | None]:
-    """(text, note): the rule's file, truncated with a note; None when absent or unsafe."""
+def _read_output(outputs: Mapping[str, bytes | str], rel: str | None) -> tuple[str | None, str | None]:
+    """(text, note): the rule's file as read in the verification sandbox, truncated with a
+    note; None when it could not be read (the note says why)."""
     if not rel:
         return None, "the rule names no file"
-    root = os.path.realpath(workspace)
-    path = os.path.realpath(os.path.join(root, rel.lstrip("/")))
-    if path != root and not path.startswith(root + os.sep):
-        return None, f"{rel} resolves outside the workspace"
-    if not os.path.isfile(path):
+    data = outputs.get(rel)
+    if data is None:
         return None, f"{rel} does not exist"
-    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    if isinstance(data, str):  # why the sandbox could not read it
+        return None, data
+    text = data.decode("utf-8", errors="replace")
     if len(text) > MAX_FILE_CHARS:
         text = text[:MAX_FILE_CHARS] + f"\n[... truncated: {len(text) - MAX_FILE_CHARS} more characters not shown]"
     return text, None
@@ -117,9 +119,10 @@ def parse_verdict(text: str | None, options: list[float]) -> tuple[float, str]:
     return float(match[0]), str(obj.get("reason", ""))[:500]
 
 
-def judge_rubric(task: Task, workspace: Path, judge: ChatModel, *, votes: int = 1,
+def judge_rubric(task: Task, outputs: Mapping[str, bytes | str], judge: ChatModel, *, votes: int = 1,
                  cache: JudgeCache | None = None, params: SamplingParams | None = None) -> RubricResult:
-    """Score the task's rubric on a final workspace. Never raises for a failing judge."""
+    """Score the task's rubric on the files its rules name ({path: bytes, or why unreadable},
+    read in the verification sandbox). Never raises for a failing judge."""
     rubric = task.rubric
     result = RubricResult(status="judged")
     if rubric is None or not rubric.rules:
@@ -128,7 +131,7 @@ def judge_rubric(task: Task, workspace: Path, judge: ChatModel, *, votes: int = 
     for rule in rubric.rules:
         verdict = RuleVerdict(name=rule.name, file_path=rule.file_path)
         result.rules.append(verdict)
-        content, missing = _read_output(workspace, rule.file_path)
+        content, missing = _read_output(outputs, rule.file_path)
         if content is None:  # nothing to judge: the lowest band, no call
             verdict.score, verdict.reasons = min(rubric.score_options), [missing or ""]
             continue
