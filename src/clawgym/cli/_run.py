@@ -11,8 +11,14 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcFormat, _fail, _load, app, err, out
+from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcFormat, _load, app, err, out
 from clawgym.errors import ClawGymError
+
+
+def _fail(message: str, code: int = 1) -> None:
+    """One error, one line, never wrapped: scripts grep it, and a wrapped path is unreadable."""
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def resume_command(argv: list[str], out_dir: Path) -> str:

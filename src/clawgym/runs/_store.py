@@ -88,9 +88,9 @@ class RunLocked(RunStoreError):
 
     def __init__(self, folder: Path, pid: int | None):
         self.pid = pid
-        who = f"process {pid}" if pid else "another process"
-        super().__init__(f"{folder} is being written by {who} (it holds {folder / RunStore.LOCK}); "
-                         "wait for it to finish or stop it, then run again")
+        who, stop = (f"process {pid}", f" (kill -INT {pid})") if pid else ("another process", "")
+        super().__init__(f"{folder} is being written by {who}; wait for it to finish or stop it{stop}, "
+                         "then run again")
 
 
 def _resume_hint(folder: Path) -> str:
@@ -125,7 +125,8 @@ class RunStore:
                                 "choose an --out you can write to") from exc
         self._take_lock()
         try:
-            self._db = self._open_db(lambda: sqlite3.connect(db, check_same_thread=False, isolation_level=None))
+            self._db = self._open_db(lambda: sqlite3.connect(db, timeout=30, check_same_thread=False,
+                                                                   isolation_level=None))
             self._write(lambda: (self._db.execute("PRAGMA journal_mode=WAL"),
                                  self._db.execute("PRAGMA synchronous=FULL"),
                                  self._db.executescript(_SCHEMA)), "prepare the database")
