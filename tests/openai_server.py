@@ -23,12 +23,15 @@ def completion(content: str | None = None, tool_calls: list[dict] | None = None)
 
 class FaultServer:
     """Answers each request with the next scripted action: ("json", body), ("status", code),
-    or ("hang", seconds). When the script runs out it repeats `default`."""
+    ("hang", seconds), or ("raw", {"status", "body" (bytes), "content_type", "headers"}) for
+    anything else a broken server or proxy sends. When the script runs out it repeats `default`.
+    `times` records when each request arrived (time.monotonic())."""
 
     def __init__(self, actions: list[tuple[str, Any]], default: tuple[str, Any] | None = None):
         self.actions = deque(actions)
         self.default = default or ("json", completion("Done."))
         self.requests: list[dict[str, Any]] = []
+        self.times: list[float] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,20 +41,26 @@ class FaultServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
+                server.times.append(time.monotonic())
                 server.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 kind, arg = server.actions.popleft() if server.actions else server.default
                 if kind == "hang":
                     time.sleep(arg)
                     return
-                if kind == "status":
-                    payload, code = {"error": {"message": f"fault {arg}"}}, arg
+                ctype, headers = "application/json", {}
+                if kind == "raw":
+                    code, data = arg.get("status", 200), arg["body"]
+                    ctype, headers = arg.get("content_type", ctype), arg.get("headers", {})
+                elif kind == "status":
+                    code, data = arg, json.dumps({"error": {"message": f"fault {arg}"}}).encode()
                 else:
-                    payload, code = arg, 200
-                data = json.dumps(payload).encode()
+                    code, data = 200, json.dumps(arg).encode()
                 try:
                     self.send_response(code)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:

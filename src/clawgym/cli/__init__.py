@@ -1,5 +1,5 @@
 """The `clawgym` command line: a thin Typer layer over the Python API."""
 
-from clawgym.cli._app import app, main
+from clawgym.cli._app import app, command, main
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]

@@ -9,7 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcArg, SrcFormat, _fail, _load, _model, _select, app, err, out
+from clawgym.cli._common import (
+    Agg, FromOpt, ModelOpt, ModelTimeoutOpt, RequestTimeoutOpt, SrcArg, SrcFormat, _fail, _load, _model, _select, app, err,
+    out,
+)
 from clawgym.errors import ClawGymError
 
 
@@ -40,9 +43,12 @@ class _Printer:
 def agent_cmd(src: SrcArg,
               task: Annotated[Optional[str], typer.Option("--task", "-t", help="Task id (needed when SRC has several).")] = None,
               model: ModelOpt = None,
-              agent: Annotated[str, typer.Option("--agent", "-a", envvar="CLAWGYM_AGENT", help="llm, oracle or noop.")] = "llm",
+              agent: Annotated[str, typer.Option("--agent", "-a", help="llm, oracle or noop.")] = "llm",
               max_steps: Annotated[Optional[int], typer.Option(min=1, help="Most model turns (default: the task's, else 30).")] = None,
-              timeout: Annotated[Optional[float], typer.Option(help="Agent wall time in seconds (default 600).")] = None,
+              timeout: Annotated[Optional[float], typer.Option(
+                  min=0.001, help="Agent wall time in seconds, model calls included (default: the task's, else 600).")] = None,
+              request_timeout: RequestTimeoutOpt = None,
+              model_timeout: ModelTimeoutOpt = None,
               max_tokens: Annotated[Optional[int], typer.Option(help="Total token budget over all turns.")] = None,
               temperature: Annotated[Optional[float], typer.Option(help="Sampling temperature.")] = None,
               turn_tokens: Annotated[Optional[int], typer.Option(help="Most tokens per model turn.")] = None,
@@ -50,13 +56,14 @@ def agent_cmd(src: SrcArg,
               show: Annotated[bool, typer.Option("--show/--quiet", help="Stream the trajectory to the terminal.")] = True,
               out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Append the trajectory to this JSONL.")] = None,
               aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
-              sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
-              fmt: FormatOpt = SrcFormat.auto):
+              sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
+              from_: FromOpt = SrcFormat.auto):
     """Run one rollout of an agent on one task, stream it, save the trajectory and print the scores."""
     from clawgym.agent import AgentConfig, make_agent, rollout
+    from clawgym.jsonl import append_jsonl
     from clawgym.models import SamplingParams
 
-    tasks = _load(src, fmt)
+    tasks = _load(src, from_)
     tasks = _select(tasks, task, src)
     if len(tasks) != 1:
         _fail(f"{src} has {len(tasks)} tasks: pass --task ID")
@@ -65,14 +72,14 @@ def agent_cmd(src: SrcArg,
     config = AgentConfig(max_steps=max_steps, timeout_s=timeout, max_tokens=max_tokens,
                          sampling=SamplingParams(temperature=temperature, max_tokens=turn_tokens, seed=seed))
     try:
-        the_agent = make_agent(agent, _model(model) if agent == "llm" else None, config)
+        the_model = _model(model, request_timeout, model_timeout) if agent == "llm" else None
+        the_agent = make_agent(agent, the_model, config)
         traj = rollout(tasks[0], the_agent, backend=sandbox, aggregation=aggregation.value,
                        on_event=_Printer(show))
     except (ClawGymError, ValueError) as exc:
         _fail(str(exc))
     out_file = out_file or Path("trajectories.jsonl")
-    with out_file.open("a", encoding="utf-8") as fh:
-        fh.write(traj.model_dump_json() + "\n")
+    append_jsonl(out_file, traj)
     v = traj.verification
     table = Table("task", "status", "stop", "steps", "tokens", "score", "checks passed", title="rollout")
     passed = sum(1 for x in v.checks.values() if x >= 1) if v else 0
@@ -90,11 +97,11 @@ def agent_cmd(src: SrcArg,
 
 
 @app.command("serve")
-def serve_cmd(model: Annotated[str, typer.Option("--model", "-m", envvar="CLAWGYM_MODEL", help="Model spec to serve.")],
-              port: Annotated[int, typer.Option(envvar="CLAWGYM_PORT", help="Port to listen on.")] = 8000,
+def serve_cmd(model: Annotated[str, typer.Option("--model", "-m", help="Model spec to serve.")],
+              port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
               host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1"):
     """Serve a model as an OpenAI-compatible chat-completions endpoint (tool calls included)."""
-    from clawgym.models._serve import serve
+    from clawgym.models import serve
 
     the_model = _model(model)
     err.print(f"serving {the_model.name} at http://{host}:{port}/v1 (Ctrl-C to stop)")

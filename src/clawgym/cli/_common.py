@@ -1,10 +1,20 @@
-"""What every `clawgym` command shares: the Typer apps, consoles, option types and helpers."""
+"""What every `clawgym` command shares: the Typer apps, consoles, option types and helpers.
+
+Two rules hold in every command:
+
+- `--from FORMAT` is the format of the tasks read (auto-detected by default); `--format FORMAT`
+  is the format written (only `tasks export` has one).
+- Every flag can be set by the variable CLAWGYM_<COMMAND>_<FLAG> (CLAWGYM_VERIFY_TASK,
+  CLAWGYM_TASKS_QA_CONCURRENCY); the flags in SHARED_ENV, which mean the same in every command,
+  also by CLAWGYM_<FLAG> (CLAWGYM_MODEL), the specific name first. `env_rule` applies this to
+  the whole command tree, so no option spells its own variable.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -12,15 +22,49 @@ from rich.markup import escape
 
 from clawgym.errors import TaskSpecError
 
-app = typer.Typer(name="clawgym", help="Synthesize, run, verify and benchmark personal-agent tasks.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  # every flag is also read from CLAWGYM_<COMMAND>_<FLAG> (e.g. CLAWGYM_RUN_SAMPLES),
-                  # besides the shared ones named on the options (CLAWGYM_SANDBOX, ...)
-                  context_settings={"auto_envvar_prefix": "CLAWGYM"})
+# flags with one meaning in every command that has them: also settable as CLAWGYM_<FLAG>
+SHARED_ENV = ("agent", "aggregation", "concurrency", "from", "judge-model", "max-file-size", "model", "sandbox")
+HELP = ("Synthesize, run, verify and benchmark personal-agent tasks.\n\n"
+        "Every flag can also be set by the variable CLAWGYM_<COMMAND>_<FLAG> (CLAWGYM_VERIFY_TASK, "
+        "CLAWGYM_TASKS_QA_CONCURRENCY); " + ", ".join("--" + f for f in SHARED_ENV) +
+        " also by CLAWGYM_<FLAG> (CLAWGYM_MODEL, CLAWGYM_SANDBOX). --from is the format read, --format the format "
+        "written.")
+app = typer.Typer(name="clawgym", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 tasks_app = typer.Typer(help="Import, export, list, lint and QA task datasets.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 out = Console()
 err = Console(stderr=True)
+
+
+def env_rule(command: Any, path: tuple[str, ...] = ()) -> None:
+    """Give every option of the tree its variables: CLAWGYM_<COMMAND>_<FLAG>, then CLAWGYM_<FLAG>
+    for the shared flags, then any non-ClawGym name it declares itself (RAY_ADDRESS)."""
+    for name, sub in getattr(command, "commands", {}).items():
+        env_rule(sub, (*path, name))
+    for param in command.params:
+        if param.param_type_name != "option":  # (typer ships its own click: no isinstance)
+            continue
+        flag = next((o[2:] for o in param.opts if o.startswith("--")), param.name or "")
+        names = ["_".join(["CLAWGYM", *path, flag]).upper().replace("-", "_")]
+        if flag in SHARED_ENV:
+            names.append(f"CLAWGYM_{flag}".upper().replace("-", "_"))
+        declared = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
+        param.envvar = names + [v for v in declared if not v.startswith("CLAWGYM_")]
+        param.show_envvar = True
+
+
+def _version(value: bool) -> None:
+    if value:
+        from clawgym import __version__
+
+        out.print(f"clawgym {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback(help=HELP)
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    pass
 
 
 class SrcFormat(str, Enum):
@@ -45,9 +89,9 @@ class Agg(str, Enum):
 
 SrcArg = Annotated[Path, typer.Argument(help="A task folder, a folder of tasks, a JSONL dataset, "
                                         "ClawGym's repository layout or ClawGym's HF JSONL.")]
-FormatOpt = Annotated[SrcFormat, typer.Option("--format", "-f", envvar="CLAWGYM_FORMAT",
-                                              help="Source format (auto-detected by default).")]
-MaxSizeOpt = Annotated[Optional[int], typer.Option("--max-file-size", envvar="CLAWGYM_MAX_FILE_BYTES",
+FromOpt = Annotated[SrcFormat, typer.Option("--from", help="Format of the tasks read (auto-detected by default).")]
+FormatOpt = FromOpt  # the old name; `--format` now always means the format written
+MaxSizeOpt = Annotated[Optional[int], typer.Option("--max-file-size",
                                                    help="Largest file accepted, in bytes (default 10 MiB).")]
 
 
@@ -76,14 +120,18 @@ def _select(tasks, task_id: str | None, src: Path):
     return chosen
 
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", envvar="CLAWGYM_MODEL", help=(
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help=(
     "openai:NAME (uses OPENAI_BASE_URL / OPENAI_API_KEY), hf:PATH, smollm2, scripted:FILE, module:Class."))]
+RequestTimeoutOpt = Annotated[Optional[float], typer.Option(
+    "--request-timeout", min=0.001, help="Seconds one model request may take (default 120).")]
+ModelTimeoutOpt = Annotated[Optional[float], typer.Option(
+    "--model-timeout", min=0.001, help="Seconds one model call may take, retries included (default 600).")]
 
 
-def _model(spec: str):
+def _model(spec: str, request_timeout_s: float | None = None, total_timeout_s: float | None = None):
     from clawgym.models import ModelError, load_model
 
     try:
-        return load_model(spec)
+        return load_model(spec, request_timeout_s=request_timeout_s, total_timeout_s=total_timeout_s)
     except (ModelError, OSError, ValueError) as exc:
         _fail(f"cannot load model {spec!r}: {exc}")

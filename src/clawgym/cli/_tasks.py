@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,19 +11,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clawgym.cli._common import Agg, DestFormat, FormatOpt, MaxSizeOpt, SrcArg, SrcFormat, _fail, _load, _select, err, out, tasks_app
+from clawgym.cli._common import Agg, DestFormat, FromOpt, MaxSizeOpt, SrcArg, SrcFormat, _fail, _load, _select, err, out, tasks_app
 from clawgym.errors import TaskSpecError
 
 
 @tasks_app.command("import")
 def tasks_import(src: SrcArg,
                  out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write native tasks to.")],
-                 fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
+                 from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
                  overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False):
     """Import tasks from any supported format into native task folders."""
     from clawgym.tasks import save_tasks
 
-    tasks = _load(src, fmt, max_size)
+    tasks = _load(src, from_, max_size)
     try:
         save_tasks(tasks, out_dir, "native", overwrite=overwrite)
     except FileExistsError as exc:
@@ -34,13 +35,12 @@ def tasks_import(src: SrcArg,
 def tasks_export(src: SrcArg,
                  to: Annotated[DestFormat, typer.Option("--format", "-f", help="Format to write.")],
                  out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder (or .jsonl file) to write.")],
-                 src_format: Annotated[SrcFormat, typer.Option("--src-format", help="Source format.")] = SrcFormat.auto,
-                 max_size: MaxSizeOpt = None,
+                 from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
                  overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False):
     """Export tasks to ClawGym's repository layout, Harbor's task layout, or JSONL."""
     from clawgym.tasks import save_tasks
 
-    tasks = _load(src, src_format, max_size)
+    tasks = _load(src, from_, max_size)
     try:
         save_tasks(tasks, out_dir, to.value, overwrite=overwrite)
     except FileExistsError as exc:
@@ -49,9 +49,9 @@ def tasks_export(src: SrcArg,
 
 
 @tasks_app.command("list")
-def tasks_list(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
+def tasks_list(src: SrcArg, from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
     """List tasks: id, category, files, rubric, solution."""
-    tasks = _load(src, fmt, max_size)
+    tasks = _load(src, from_, max_size)
     table = Table("id", "category", "files", "rubric", "solution", title=f"{len(tasks)} task(s) in {src}")
     for t in tasks:
         table.add_row(t.id, t.category or "-", str(len(t.workspace)),
@@ -61,7 +61,7 @@ def tasks_list(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOp
 
 
 @tasks_app.command("lint")
-def tasks_lint(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
+def tasks_lint(src: SrcArg, from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
     """Report every problem in a dataset; exit 1 if there is any."""
     from clawgym.errors import Problem
     from clawgym.tasks import LoadOptions, load_tasks
@@ -70,7 +70,7 @@ def tasks_lint(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOp
     problems: list[Problem] = []
     options = LoadOptions(**({"max_file_bytes": max_size} if max_size else {}))
     try:
-        tasks = load_tasks(src, fmt.value, options, errors=problems)
+        tasks = load_tasks(src, from_.value, options, errors=problems)
     except TaskSpecError as exc:  # the source itself could not be read
         tasks, problems = [], exc.problems
     for t in tasks:
@@ -85,24 +85,28 @@ def tasks_lint(src: SrcArg, fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOp
 @tasks_app.command("qa")
 def tasks_qa(src: SrcArg,
              as_json: Annotated[bool, typer.Option("--json", help="One JSON object per task per line.")] = False,
-             aggregation: Annotated[Agg, typer.Option(envvar="CLAWGYM_AGGREGATION", help="Score aggregation (see verify).")] = Agg.default,
+             aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
              tolerance: Annotated[float, typer.Option(help="Highest do-nothing score that still passes.")] = 0.0,
-             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, envvar="CLAWGYM_CONCURRENCY")] = 2,
-             sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
+             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Tasks at once.")] = 2,
+             sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
              task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only this task id.")] = None,
-             fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
+             from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None):
     """Check each task's verifier; exit 1 if any fails.
 
     Do-nothing scores 0, the reference scores 1, placeholders and damaged outputs score lower,
-    the same workspace scores the same twice, and verification is fast enough."""
-    from clawgym.verify._qa import PROBES, qa_many
+    the same workspace scores the same twice, and verification is fast enough. A probe that
+    cannot run (no reference solution, no output path found) is skipped: reported as skipped,
+    never counted as passed."""
+    from clawgym.jsonl import JsonlWriter
+    from clawgym.verify import PROBES, qa_many
 
-    tasks = _load(src, fmt, max_size)
+    tasks = _load(src, from_, max_size)
     tasks = _select(tasks, task, src)
+    lines = JsonlWriter() if as_json else None
 
     def done(r) -> None:
-        if as_json:
-            print(json.dumps(r.json_line()), flush=True)
+        if lines is not None:  # from worker threads: whole lines, one writer
+            lines.write({**r.json_line(), "skipped": _skipped(r)})
 
     results = qa_many(tasks, concurrency=concurrency, on_result=done, aggregation=aggregation.value,
                       tolerance=tolerance, backend=sandbox)
@@ -117,6 +121,17 @@ def tasks_qa(src: SrcArg,
             for name, c in r.checks.items():
                 if c.status == "fail":
                     out.print(f"[red]{r.task_id}[/red] {name}: {escape(json.dumps(c.detail)[:400])}", highlight=False)
-        out.print(f"{len(results) - len(failed)}/{len(results)} task(s) passed")
+        partial = [r for r in results if r.passed and _skipped(r)]
+        skipped = Counter(name for r in results for name in _skipped(r))
+        out.print(f"{len(results) - len(failed) - len(partial)}/{len(results)} task(s) passed every probe, "
+                  f"{len(partial)} passed with probes skipped, {len(failed)} failed", highlight=False)
+        if skipped:
+            out.print("skipped (not checked): " + ", ".join(f"{name} x{n}" for name, n in sorted(skipped.items())),
+                      highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _skipped(r) -> list[str]:
+    """The probes that did not run for this task: unknown, neither passed nor failed."""
+    return [name for name, c in r.checks.items() if c.status == "skipped"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clawgym.cli._common import Agg, FormatOpt, MaxSizeOpt, SrcArg, SrcFormat, _fail, _load, _model, _select, app, err, out
+from clawgym.cli._common import Agg, FromOpt, MaxSizeOpt, SrcArg, SrcFormat, _fail, _load, _model, _select, app, err, out
 from clawgym.errors import ClawGymError
 
 
@@ -19,29 +18,28 @@ def verify(src: SrcArg,
            task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only this task id.")] = None,
            workspace: Annotated[Optional[Path], typer.Option(
                "--workspace", "-w", help="A final workspace to score (needs --task when SRC has several).")] = None,
-           aggregation: Annotated[Agg, typer.Option(envvar="CLAWGYM_AGGREGATION", help=(
+           aggregation: Annotated[Agg, typer.Option(help=(
                "default: mean of the checks, or the script's own `reward`; legacy: exactly "
                "ClawGym's reward.sh (the `reward` key averaged in)."))] = Agg.default,
-           concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, envvar="CLAWGYM_CONCURRENCY",
+           concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1,
                                                     help="Verifiers at once.")] = 4,
-           as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-           sandbox: Annotated[str, typer.Option(envvar="CLAWGYM_SANDBOX", help="bwrap or process.")] = "bwrap",
-           python: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_VERIFY_PYTHON",
-                                                         help="Interpreter for the checks.")] = None,
+           as_json: Annotated[bool, typer.Option("--json", help="One VerifyResult per line, as JSON.")] = False,
+           sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
+           python: Annotated[Optional[str], typer.Option(help="Interpreter for the checks.")] = None,
            timeout: Annotated[Optional[float], typer.Option(help="Seconds per verifier (default 120).")] = None,
-           judge_model: Annotated[Optional[str], typer.Option(envvar="CLAWGYM_JUDGE_MODEL",
-                                                              help="Model spec of the rubric judge.")] = None,
+           judge_model: Annotated[Optional[str], typer.Option(help="Model spec of the rubric judge.")] = None,
            judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
-           fmt: FormatOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
+           from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOpt = None,
            fail_on_error: Annotated[bool, typer.Option(help="Exit 1 if any verifier failed.")] = False):
     """Score final workspaces with the tasks' checks.
 
     Without --workspace, score every task's untouched workspace (the do-nothing baseline)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from clawgym.verify import verify_many
+    from clawgym.jsonl import JsonlWriter
+    from clawgym.verify import JudgeCache, verify_many
 
-    tasks = _load(src, fmt, max_size)
+    tasks = _load(src, from_, max_size)
     tasks = _select(tasks, task, src)
     if workspace is not None:
         if len(tasks) != 1:
@@ -49,6 +47,7 @@ def verify(src: SrcArg,
         if not workspace.is_dir():
             _fail(f"workspace {workspace} is not a folder")
     results = []
+    lines = JsonlWriter() if as_json else None
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True,
                   disable=not err.is_terminal) as progress:
@@ -56,15 +55,11 @@ def verify(src: SrcArg,
 
         def done(r):
             progress.advance(bar)
-            if as_json:
-                print(json.dumps({"task_id": r.task_id, "score": r.score, "checks": r.checks,
-                                  "error": r.error, "status": r.status, "code_score": r.code_score,
-                                  "rubric_score": r.rubric_score, "rubric_status": r.rubric_status}), flush=True)
+            if lines is not None:
+                lines.write(r)  # from worker threads: whole lines, one writer
 
         try:
             judge = _model(judge_model) if judge_model else None
-            from clawgym.verify._rubric import JudgeCache
-
             results = verify_many(tasks, [workspace] * len(tasks) if workspace else None,
                                   concurrency=concurrency, on_result=done, aggregation=aggregation.value,
                                   backend=sandbox, python=python, timeout_s=timeout, judge=judge,

@@ -6,21 +6,33 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from clawgym.models._base import ChatModel, ModelError, ModelResponse, SamplingParams, ToolCall, Usage
+from clawgym.models._base import (
+    ChatModel, ContextLengthError, ModelError, ModelResponse, ModelUnavailable, SamplingParams, ToolCall, Usage,
+)
 from clawgym.models._parse import make_call, parse_text_tool_calls
 from clawgym.models._scripted import ScriptedModel
+from clawgym.models._serve import create_app, serve
 
 SPEC_HELP = ("openai:NAME (OPENAI_BASE_URL / OPENAI_API_KEY), hf:PATH, smollm2, scripted:FILE, "
              "or module:Class")
 
 
-def load_model(spec: str, **options: Any) -> ChatModel:
-    """A model from a spec string; heavy libraries are imported only for the kind asked for."""
+def load_model(spec: str, *, request_timeout_s: float | None = None, total_timeout_s: float | None = None,
+               **options: Any) -> ChatModel:
+    """A model from a spec string; heavy libraries are imported only for the kind asked for.
+
+    `request_timeout_s` bounds one HTTP request and `total_timeout_s` one `chat()` call with
+    its retries (defaults 120 s and 600 s); a caller's `chat(..., timeout_s=)` deadline bounds it
+    further. They apply to models behind a network (`openai:`, and `module:Class` when given);
+    in-process models have no request to time out and stop at the caller's deadline instead.
+    """
+    timeouts = {k: v for k, v in (("request_timeout_s", request_timeout_s), ("total_timeout_s", total_timeout_s))
+                if v is not None}
     kind, _, rest = spec.partition(":")
     if kind == "openai" and rest:
         from clawgym.models._openai import OpenAIModel
 
-        return OpenAIModel(rest, **options)
+        return OpenAIModel(rest, **timeouts, **options)
     if kind == "hf" and rest:
         from clawgym.models._hf import HFModel
 
@@ -36,9 +48,18 @@ def load_model(spec: str, **options: Any) -> ChatModel:
             cls = getattr(importlib.import_module(kind), rest)
         except (ImportError, AttributeError) as exc:
             raise ModelError(f"cannot load model {spec!r}: {exc}. Specs: {SPEC_HELP}") from exc
-        return cls(**options)
+        return cls(**timeouts, **options)
     raise ModelError(f"unknown model spec {spec!r}; use {SPEC_HELP}")
 
 
-__all__ = ["ChatModel", "ModelError", "ModelResponse", "SamplingParams", "ScriptedModel", "ToolCall",
-           "Usage", "load_model", "make_call", "parse_text_tool_calls"]
+def __getattr__(name: str) -> Any:
+    """The concrete model classes, imported on first use (PEP 562)."""
+    where = {"OpenAIModel": "clawgym.models._openai", "HFModel": "clawgym.models._hf"}
+    if name in where:
+        return getattr(importlib.import_module(where[name]), name)
+    raise AttributeError(f"module 'clawgym.models' has no attribute {name!r}")
+
+
+__all__ = ["ChatModel", "ContextLengthError", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
+           "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
+           "load_model", "make_call", "parse_text_tool_calls", "serve"]

@@ -1,8 +1,9 @@
 """The one model interface every agent talks to.
 
-`ChatModel.chat(messages, tools, params)` takes OpenAI-format messages and tool schemas and
-returns one assistant turn: text, tool calls (raw arguments kept beside the parsed ones, so a
-malformed call is data, not a crash), usage, and token ids / logprobs where the model gives them.
+`ChatModel.chat(messages, tools, params, timeout_s=...)` takes OpenAI-format messages and tool
+schemas and returns one assistant turn: text, tool calls (raw arguments kept beside the parsed
+ones, so a malformed call is data, not a crash), usage, and token ids / logprobs where the model
+gives them. `timeout_s` is the caller's remaining deadline: a model must not outlive it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from clawgym.errors import ClawGymError
 
 class ModelError(ClawGymError):
     """The model could not answer (unreachable, timed out, refused): an infrastructure failure."""
+
+
+class ModelUnavailable(ModelError):
+    """A failure worth retrying: HTTP 429/5xx, a timeout, a lost connection, or an answer that
+    is not a chat completion. `retry_after_s` is the server's own Retry-After, if it sent one."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ContextLengthError(ModelError):
+    """The conversation no longer fits the model's context window (the agent stops, the
+    attempt is scored: this ends a rollout as `context_length`, not as an infrastructure error)."""
 
 
 class ToolCall(BaseModel):
@@ -78,8 +93,11 @@ class ChatModel(ABC):
 
     @abstractmethod
     def chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-             params: SamplingParams | None = None) -> ModelResponse:
-        """One assistant turn. Raises ModelError when the model cannot answer at all."""
+             params: SamplingParams | None = None, *, timeout_s: float | None = None) -> ModelResponse:
+        """One assistant turn. Raises ModelError when the model cannot answer at all.
+
+        `timeout_s`: the most seconds this call may take, retries included (the caller's
+        remaining deadline); None means the model's own limit. Wrappers must pass it on."""
 
     def config(self) -> dict[str, Any]:
         """What to record about this model in a trajectory. Never secrets."""

@@ -13,12 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from clawgym.models._base import ChatModel, ModelError, ModelResponse, SamplingParams, Usage
+from clawgym.models._base import ChatModel, ContextLengthError, ModelError, ModelResponse, SamplingParams, Usage
 from clawgym.models._parse import parse_text_tool_calls
-
-
-class ContextLengthError(ModelError):
-    """The conversation no longer fits the model's context window."""
 
 
 TOOLS_PROMPT = """# Tools
@@ -82,7 +78,8 @@ class HFModel(ChatModel):
         return self.tokenizer.apply_chat_template(msgs, tools=tools if native else None, tokenize=False,
                                                   add_generation_prompt=True)
 
-    def chat(self, messages, tools=None, params: SamplingParams | None = None) -> ModelResponse:
+    def chat(self, messages, tools=None, params: SamplingParams | None = None, *,
+             timeout_s: float | None = None) -> ModelResponse:
         import torch
 
         params = params or SamplingParams()
@@ -105,6 +102,8 @@ class HFModel(ChatModel):
                 gen["top_p"] = params.top_p
         if params.stop:
             gen["stop_strings"], gen["tokenizer"] = params.stop, self.tokenizer
+        if timeout_s is not None:  # generation stops at the caller's deadline (finish_reason "length")
+            gen["max_time"] = max(timeout_s, 0.01)
         with self._lock, torch.no_grad():
             if params.seed is not None:
                 torch.manual_seed(params.seed)

@@ -44,7 +44,8 @@ class ScriptedModel(ChatModel):
                     for c in m.get("tool_calls") or []]})
         return cls(turns, final=None)
 
-    def chat(self, messages, tools=None, params: SamplingParams | None = None) -> ModelResponse:
+    def chat(self, messages, tools=None, params: SamplingParams | None = None, *,
+             timeout_s: float | None = None) -> ModelResponse:
         if self.calls >= len(self.responses):
             if self.final is None:
                 raise ModelError("scripted model has no more responses")

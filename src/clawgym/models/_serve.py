@@ -6,9 +6,33 @@ so black-box agents (and our own `openai` client) can use it over real HTTP."""
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from clawgym.models._base import ChatModel, ModelError, SamplingParams
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Union[str, list[dict[str, Any]], None] = None
+
+
+class _ChatRequest(BaseModel):
+    """What we accept: a request that does not fit is the client's error (400), never ours (500)."""
+
+    model_config = ConfigDict(extra="allow")
+    model: Optional[str] = None
+    messages: list[_Message] = Field(min_length=1)
+    tools: Optional[list[dict[str, Any]]] = None
+    temperature: Optional[float] = Field(default=None, ge=0)
+    top_p: Optional[float] = Field(default=None, gt=0, le=1)
+    max_tokens: Optional[int] = Field(default=None, ge=1)
+    seed: Optional[int] = None
+    stop: Union[str, list[str], None] = None
+    logprobs: Optional[bool] = None
+    stream: Optional[bool] = None
 
 
 def create_app(model: ChatModel):
@@ -29,22 +53,22 @@ def create_app(model: ChatModel):
     @app.post("/v1/chat/completions")
     async def chat(request: Request):
         try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "request body is not JSON")
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return _error(400, "`messages` must be a list")
-        if body.get("stream"):
+            req = _ChatRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            return _error(400, f"bad request{' at ' + where if where else ''}: {problem['msg']}")
+        if req.stream:
             return _error(400, "streaming is not supported by clawgym serve")
-        params = SamplingParams(**{k: body[k] for k in ("temperature", "top_p", "max_tokens", "seed")
-                                   if body.get(k) is not None},
-                                stop=[body["stop"]] if isinstance(body.get("stop"), str) else body.get("stop"),
-                                logprobs=bool(body.get("logprobs")))
+        params = SamplingParams(temperature=req.temperature, top_p=req.top_p, max_tokens=req.max_tokens,
+                                seed=req.seed, stop=[req.stop] if isinstance(req.stop, str) else req.stop,
+                                logprobs=bool(req.logprobs))
+        messages = [m.model_dump() for m in req.messages]
         import anyio
 
         def run():
             with lock:
-                return model.chat(body["messages"], body.get("tools"), params)
+                return model.chat(messages, req.tools, params)
 
         try:
             resp = await anyio.to_thread.run_sync(run)
@@ -60,7 +84,7 @@ def create_app(model: ChatModel):
                                               for t, lp in zip(resp.token_ids or [""] * len(resp.logprobs),
                                                                resp.logprobs)]}
         return {"id": "chatcmpl-" + uuid.uuid4().hex[:24], "object": "chat.completion",
-                "created": int(time.time()), "model": body.get("model") or model.name,
+                "created": int(time.time()), "model": req.model or model.name,
                 "choices": [choice],
                 "usage": {"prompt_tokens": resp.usage.prompt_tokens,
                           "completion_tokens": resp.usage.completion_tokens,
