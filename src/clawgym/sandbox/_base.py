@@ -395,11 +395,17 @@ class Sandbox(ABC):
         return ["prlimit", *args, "--"] if args else []
 
     def _fail(self, why: str) -> SandboxError:
-        """The channel broke (server gone, late or lying): end the session, say why."""
+        """The channel broke (server gone, late or lying): end the session, say why. A server
+        that died under the session's feet was killed from inside (the memory limit, or the
+        agent's own `kill -9 -1`): the agent's doing, never retried as infrastructure."""
+        gone = self._proc is not None and self._proc.poll() is not None
         self._terminate()
         if self._cgroup is not None and self._cgroup.oom_kills() > 0:
             return SandboxLimitExceeded(f"the sandbox reached its memory limit "
                                         f"({self.limits.sandbox_memory_bytes} bytes) and was stopped")
+        if gone and not self.closed:
+            return SandboxLimitExceeded(f"the sandbox's server was stopped from inside ({why}): "
+                                        "the agent's processes killed it")
         return SandboxError(f"{self.backend} sandbox failed: {why}")
 
     def _terminate(self) -> None:
