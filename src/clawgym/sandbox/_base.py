@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import marshal
 import math
 import os
 import secrets
@@ -220,7 +221,7 @@ class _Channel:
             deadline = time.monotonic() + timeout
             if payload is not None:
                 header = {**header, "nbytes": -1}
-            body = json.dumps(header).encode()
+            body = marshal.dumps(header)
             self._send(struct.pack(">I", len(body)) + body, deadline)
             if payload is not None:
                 src = io.BytesIO(payload) if isinstance(payload, (bytes, bytearray)) else payload
@@ -409,21 +410,30 @@ class Sandbox(ABC):
         return SandboxError(f"{self.backend} sandbox failed: {why}")
 
     def _terminate(self) -> None:
+        """Stop the session's every process: the server's process group, then whatever is left
+        in its cgroup (or, without one, of its uid). Backends that do not die whole with their
+        server get a moment to let it stop its children itself."""
         proc = self._proc
+        if proc is not None and proc.poll() is None and not self.isolates:
+            try:
+                proc.stdin.close()  # end of input: the server kills its commands and exits
+                proc.wait(1)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if proc is not None and proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self._cgroup is not None:
-            self._cgroup.kill()
-        if self.uid is not None:
-            kill_uid(self.uid)
         if proc is not None:
             try:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
                 pass
+        if self._cgroup is not None:
+            self._cgroup.kill()
+        elif self.uid is not None:
+            kill_uid(self.uid)
 
     def close(self) -> None:
         """Kill anything left and delete the sandbox's files. Safe to call twice."""

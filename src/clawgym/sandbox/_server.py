@@ -8,37 +8,37 @@ It is stdlib only and self-contained: the host runs it with the trusted interpre
 `python3 -I -S -c <this file>` (no site, no PYTHON* variables, no file of the sandbox imported).
 
 Protocol, over stdin/stdout: a frame is a 4-byte big-endian length then that many bytes. A
-request is one JSON frame ({"op": ..., ...}); when it says "nbytes": n, n bytes of payload follow
-as frames (streamed, at most 1 MiB each) ending with an empty frame. A reply is one JSON frame
-({"ok": true, ...} or {"ok": false, "error": ..., "errno": ...}), followed, when it says
-"stream": true, by payload frames ending with an empty frame. Names that are not UTF-8 travel as
-surrogate-escaped strings (JSON carries them as \\udcXX escapes), losslessly.
+request is one frame holding a dict ({"op": ..., ...}) in `marshal` format (the trusted
+direction: only the host writes requests, and marshal needs no import); when it says "nbytes",
+payload frames follow (streamed, at most 1 MiB each), ending with an empty frame. A reply is one
+JSON frame ({"ok": true, ...} or {"ok": false, "error": ..., "errno": ...}; the host parses what
+the sandbox sends only as JSON), followed, when it says "stream": true, by payload frames ending
+with an empty frame. Names that are not UTF-8 travel as surrogate-escaped strings (JSON carries
+them as \\udcXX escapes), losslessly.
 
 The host treats every reply as untrusted (an agent shares this uid and could tamper with the
 server): replies are bounded in bytes and seconds on the host side.
 """
 
 import errno
-import hashlib
-import json
+import marshal
 import os
-import selectors
-import signal
+import select
+import _signal as signal  # the C module: the signal module imports enum, which costs ms
 import stat
 import struct
-import subprocess
 import sys
-import tarfile
-import threading
 import time
 
+# Only modules that cost nothing to import: the server starts in every sandbox, so its start-up
+# is the session's. tarfile and hashlib are imported by the operations that need them; no
+# subprocess (it pulls in re and locale), no threads (one poll loop serves everything).
 CHUNK = 1 << 20
-_IN = os.fdopen(0, "rb", buffering=0)  # unbuffered: select() must see what is unread
+_IN = os.fdopen(0, "rb", buffering=0)  # unbuffered: poll() must see what is unread
 _OUT = sys.stdout.buffer
 ROOT = os.environ.get("CLAWGYM_WS", "/")
 KILL_ALL_SAFE = os.environ.get("CLAWGYM_KILL_ALL", "") == "1"
-procs = {}  # sid -> Background
-_oom_adj_ok = True
+procs = {}  # sid -> Child (background commands)
 
 
 class Fail(Exception):
@@ -68,11 +68,35 @@ def write_frame(data):
     _OUT.write(data)
 
 
+_ESC = {i: "\\u%04x" % i for i in [*range(0x20), *range(0xD800, 0xE000)]}
+_ESC.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+
+
+def dumps(obj):
+    """JSON for what replies hold (dicts, lists, str, int, float, bool, None); lone surrogates
+    (names that are not UTF-8) escaped as JSON allows. The json module would cost its import."""
+    if obj is None:
+        return "null"
+    if obj is True:
+        return "true"
+    if obj is False:
+        return "false"
+    if isinstance(obj, (int, float)):
+        return repr(obj) if obj == obj and obj not in (float("inf"), float("-inf")) else "null"
+    if isinstance(obj, str):
+        return '"' + obj.translate(_ESC) + '"'
+    if isinstance(obj, dict):
+        return "{" + ",".join(dumps(str(k)) + ":" + dumps(v) for k, v in obj.items()) + "}"
+    if isinstance(obj, (list, tuple)):
+        return "[" + ",".join(dumps(v) for v in obj) + "]"
+    return dumps(str(obj))
+
+
 def reply(obj, stream=None):
     """One JSON frame, then (optionally) payload chunks from an iterable and an empty frame."""
     if stream is not None:
         obj["stream"] = True
-    write_frame(json.dumps(obj).encode())
+    write_frame(dumps(obj).encode("utf-8"))
     if stream is not None:
         for chunk in stream:
             if chunk:
@@ -145,223 +169,284 @@ def kind(mode):
 
 
 # -- processes -------------------------------------------------------------------------------
-def child_env(env):
-    return {str(k): str(v) for k, v in (env or {}).items()}
+class Child:
+    """A command in its own session and process group, started with fork + exec (no subprocess
+    module, no threads); stdout and stderr captured into capped buffers, merged for background
+    commands. Its exit is seen through a pidfd, so waiting costs no polling."""
 
+    def __init__(self, argv, env, cwd, cap, *, stdin, merge):
+        if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+            raise Fail("argv must be a non-empty list of strings")
+        env = {str(k): str(v) for k, v in (env or {}).items()}
+        cwd = path_of(cwd) if cwd else ROOT
+        self.cap, self.merge = cap, merge
+        self.bufs, self.dropped = {}, {}
+        self.returncode = None
+        in_r = in_w = None
+        if stdin:
+            in_r, in_w = os.pipe2(os.O_CLOEXEC)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = (None, None) if merge else os.pipe2(os.O_CLOEXEC)
+        x_r, x_w = os.pipe2(os.O_CLOEXEC)  # the exec's failure, if any, comes back here
+        pid = os.fork()
+        if pid == 0:  # the child: only system calls until exec
+            try:
+                os.setsid()
+                try:  # under memory pressure the agent's processes die first, not this server
+                    fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+                    os.write(fd, b"1000")
+                    os.close(fd)
+                except OSError:
+                    pass
+                for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                    signal.signal(sig, signal.SIG_DFL)
+                os.dup2(in_r if in_r is not None else os.open("/dev/null", os.O_RDONLY), 0)
+                os.dup2(out_w, 1)
+                os.dup2(out_w if merge else err_w, 2)
+                os.chdir(cwd)
+                os.execvpe(argv[0], argv, env)
+            except BaseException as exc:
+                try:
+                    os.write(x_w, (str(getattr(exc, "errno", 0) or 0) + ":" + str(exc)).encode("utf-8", "replace")[:1000])
+                finally:
+                    os._exit(127)
+        self.pid = pid
+        for fd in (in_r, out_w, err_w, x_w):
+            if fd is not None:
+                os.close(fd)
+        failure = b""
+        while chunk := os.read(x_r, 1000):
+            failure += chunk
+        os.close(x_r)
+        if failure:
+            for fd in (in_w, out_r, err_r):
+                if fd is not None:
+                    os.close(fd)
+            os.waitpid(pid, 0)
+            code, _, msg = failure.decode("utf-8", "replace").partition(":")
+            raise Fail(f"could not start {argv[0]!r}: {msg}", int(code) if code.isdigit() else None)
+        self.pidfd = os.pidfd_open(pid)
+        self.stdin = in_w
+        self.outs = [fd for fd in (out_r, err_r) if fd is not None]
+        for fd in self.outs + ([in_w] if in_w is not None else []):
+            os.set_blocking(fd, False)
+        for fd in self.outs:
+            self.bufs[fd], self.dropped[fd] = bytearray(), 0
 
-def start(argv, env, cwd, stdin):
-    global _oom_adj_ok
-    try:
-        p = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=child_env(env), cwd=path_of(cwd) if cwd else ROOT,
-                             start_new_session=True, close_fds=True)
-    except OSError as exc:
-        raise Fail(f"could not start {argv[0]!r}: {exc.strerror}", exc.errno)
-    if _oom_adj_ok:  # under memory pressure the agent's processes die first, not this server
+    def drain(self, fd):
+        """Read what is there; False at end of stream (the fd is closed and forgotten)."""
         try:
-            with open(f"/proc/{p.pid}/oom_score_adj", "w") as fh:
-                fh.write("1000")
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
         except OSError:
-            _oom_adj_ok = False
-    return p
+            chunk = b""
+        if not chunk:
+            os.close(fd)
+            self.outs.remove(fd)
+            return False
+        buf = self.bufs[fd]
+        room = max(self.cap - len(buf), 0)
+        buf += chunk[:room]
+        self.dropped[fd] += len(chunk) - min(room, len(chunk))
+        return True
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                os.close(self.pidfd)
+        return self.returncode
+
+    def killpg(self):
+        """The whole process group: nothing the command left in the background survives it.
+        Repeated while the group lives: a fork bomb forks while it is being killed."""
+        for i in range(200):
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return
+            if i:
+                time.sleep(0.001)
+            self.poll()  # a zombie leader keeps its group alive until reaped
+
+    def finish(self):
+        """Kill what is left, reap, take what is already in the pipes, close everything."""
+        self.killpg()
+        if self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.returncode = -9
+            os.close(self.pidfd)
+        for fd in list(self.outs):  # writers that escaped the group are not waited for
+            while fd in self.outs and self.drain(fd):
+                if not select.select([fd], [], [], 0)[0]:
+                    break
+        for fd in list(self.outs):
+            os.close(fd)
+            self.outs.remove(fd)
+        if self.stdin is not None:
+            os.close(self.stdin)
+            self.stdin = None
+
+    def output(self, i=0):
+        return bytes(list(self.bufs.values())[i])
 
 
-def killpg(p):
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def pump_background(ready):
+    """Drain the background commands' pipes that poll() said are readable."""
+    for child in procs.values():
+        for fd in list(child.outs):
+            if fd in ready:
+                child.drain(fd)
+
+
+def background_fds():
+    return [fd for child in procs.values() for fd in child.outs]
 
 
 def op_exec(req):
-    argv, cap = req["argv"], int(req.get("output_bytes", 256 << 10))
+    cap = int(req.get("output_bytes", 256 << 10))
     timeout = float(req.get("timeout", 120))
     data = read_payload(64 << 20) if req.get("nbytes") is not None else None
     t0 = time.monotonic()
-    p = start(argv, req.get("env"), req.get("cwd"), subprocess.PIPE if data is not None else subprocess.DEVNULL)
-    bufs = {p.stdout: bytearray(), p.stderr: bytearray()}
-    dropped = {p.stdout: 0, p.stderr: 0}
-    sel = selectors.DefaultSelector()
-    for f in bufs:
-        os.set_blocking(f.fileno(), False)
-        sel.register(f, selectors.EVENT_READ)
+    c = Child(req["argv"], req.get("env"), req.get("cwd"), cap, stdin=data is not None, merge=False)
+    out_fd, err_fd = c.outs
     pending = memoryview(data) if data else None
-    if data is not None:
-        if pending:
-            os.set_blocking(p.stdin.fileno(), False)
-            sel.register(p.stdin, selectors.EVENT_WRITE)
-        else:
-            p.stdin.close()
+    if data is not None and not pending:
+        os.close(c.stdin)
+        c.stdin = None
     deadline = t0 + timeout
     timed_out = False
-    sel.register(_IN, selectors.EVENT_READ)  # the host sends nothing mid-exec: readable = gone
-
-    def drain(f):
-        try:
-            chunk = os.read(f.fileno(), 65536)
-        except BlockingIOError:
-            return True
-        if not chunk:
-            return False
-        room = max(cap - len(bufs[f]), 0)
-        bufs[f] += chunk[:room]
-        dropped[f] += len(chunk) - min(room, len(chunk))
-        return True
-
-    while p.poll() is None:
+    poller = select.poll()
+    poller.register(c.pidfd, select.POLLIN)
+    for fd in c.outs:
+        poller.register(fd, select.POLLIN)
+    if c.stdin is not None:
+        poller.register(c.stdin, select.POLLOUT)
+    poller.register(0, select.POLLIN)  # the host sends nothing mid-exec: readable means it is gone
+    bg = background_fds()
+    for fd in bg:
+        poller.register(fd, select.POLLIN)
+    exited = False
+    while not exited:
         left = deadline - time.monotonic()
         if left <= 0:
             timed_out = True
             break
-        for key, _ in sel.select(min(left, 0.05)):
-            f = key.fileobj
-            if f is _IN:
-                killpg(p)
+        events = poller.poll(left * 1000)
+        ready = set()
+        for fd, ev in events:
+            if fd == 0:
+                c.killpg()
                 os._exit(3)
-            if f is p.stdin:
+            if fd == c.pidfd:
+                exited = True
+            elif fd == c.stdin:
                 try:
-                    n = os.write(f.fileno(), pending[:65536])
+                    n = os.write(fd, pending[:65536])
                     pending = pending[n:]
                 except BlockingIOError:
                     continue
-                except BrokenPipeError:
+                except OSError:
                     pending = pending[:0]
                 if not pending:
-                    sel.unregister(f)
-                    f.close()
-            elif not drain(f):
-                sel.unregister(f)
-    killpg(p)  # the command's whole group: nothing it left in the background survives it
-    p.wait()
-    sel.unregister(_IN)
-    for f in bufs:  # what is already in the pipes; writers that escaped the group are ignored
-        try:
-            while drain(f):
-                pass
-        except (OSError, ValueError):
-            pass
-    sel.close()
-    for f in (p.stdout, p.stderr, p.stdin):
-        try:
-            if f:
-                f.close()
-        except OSError:
-            pass
-    out, err = bytes(bufs[p.stdout]), bytes(bufs[p.stderr])
-    reply({"ok": True, "exit_code": -9 if timed_out and p.returncode is None else p.returncode,
-           "timed_out": timed_out, "stdout_len": len(out), "stdout_dropped": dropped[p.stdout],
-           "stderr_dropped": dropped[p.stderr], "duration_s": time.monotonic() - t0}, stream=[out, err])
-
-
-class Background:
-    """A background command: its output (stdout and stderr merged) drained by a thread into a
-    capped buffer, so it never blocks on a full pipe."""
-
-    def __init__(self, argv, env, cwd, cap):
-        global _oom_adj_ok
-        self.cap, self.buf, self.dropped = cap, bytearray(), 0
-        try:
-            self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, env=child_env(env),
-                                      cwd=path_of(cwd) if cwd else ROOT, start_new_session=True, close_fds=True)
-        except OSError as exc:
-            raise Fail(f"could not start {argv[0]!r}: {exc.strerror}", exc.errno)
-        try:
-            with open(f"/proc/{self.p.pid}/oom_score_adj", "w") as fh:
-                fh.write("1000")
-        except OSError:
-            pass
-        os.set_blocking(self.p.stdin.fileno(), False)
-        self.lock = threading.Lock()
-        self.t = threading.Thread(target=self._drain, daemon=True)
-        self.t.start()
-
-    def _drain(self):
-        while True:
-            try:
-                chunk = self.p.stdout.read1(65536)
-            except (OSError, ValueError):
-                return
-            if not chunk:
-                return
-            with self.lock:
-                room = max(self.cap - len(self.buf), 0)
-                self.buf += chunk[:room]
-                self.dropped += len(chunk) - min(room, len(chunk))
-
-    def kill(self):
-        if self.p.poll() is None:
-            killpg(self.p)
-        self.p.wait()
-        self.t.join(2)
+                    poller.unregister(fd)
+                    os.close(fd)
+                    c.stdin = None
+            elif fd in c.outs:
+                if not c.drain(fd):
+                    poller.unregister(fd)
+            else:
+                ready.add(fd)
+        if ready:
+            pump_background(ready)
+            for fd in bg:
+                if fd not in background_fds():
+                    try:
+                        poller.unregister(fd)
+                    except KeyError:
+                        pass
+            bg = background_fds()
+    c.finish()
+    out, err = bytes(c.bufs[out_fd]), bytes(c.bufs[err_fd])
+    reply({"ok": True, "exit_code": -9 if timed_out else c.returncode,
+           "timed_out": timed_out, "stdout_len": len(out), "stdout_dropped": c.dropped[out_fd],
+           "stderr_dropped": c.dropped[err_fd], "duration_s": time.monotonic() - t0}, stream=[out, err])
 
 
 def op_spawn(req):
     sid = str(req["sid"])
     if sid in procs:
         raise Fail(f"session {sid} exists")
-    procs[sid] = Background(req["argv"], req.get("env"), req.get("cwd"), int(req.get("output_bytes", 256 << 10)))
+    procs[sid] = Child(req["argv"], req.get("env"), req.get("cwd"), int(req.get("output_bytes", 256 << 10)),
+                       stdin=True, merge=True)
     reply({"ok": True, "sid": sid})
 
 
 def _bg(req):
-    b = procs.get(str(req.get("sid")))
-    if b is None:
+    c = procs.get(str(req.get("sid")))
+    if c is None:
         raise Fail(f"no background session {req.get('sid')!r}")
-    return b
+    return c
 
 
 def op_poll(req):
-    b = _bg(req)
-    with b.lock:
-        out, dropped = bytes(b.buf), b.dropped
-    reply({"ok": True, "returncode": b.p.poll(), "dropped": dropped}, stream=[out])
+    c = _bg(req)
+    for fd in list(c.outs):  # everything written so far
+        while fd in c.outs and select.select([fd], [], [], 0)[0] and c.drain(fd):
+            pass
+    out_fd = next(iter(c.bufs))
+    reply({"ok": True, "returncode": c.poll(), "dropped": c.dropped[out_fd]}, stream=[bytes(c.bufs[out_fd])])
 
 
 def op_write_stdin(req):
     """Write what the pipe takes within the time given; never block past it."""
-    b = _bg(req)
+    c = _bg(req)
     data = read_payload(16 << 20)
     deadline = time.monotonic() + float(req.get("timeout", 5))
     view, written = memoryview(data), 0
-    sel = selectors.DefaultSelector()
-    try:
-        sel.register(b.p.stdin, selectors.EVENT_WRITE)
-        while written < len(data):
-            left = deadline - time.monotonic()
-            if left <= 0 or b.p.poll() is not None:
-                break
-            if not sel.select(min(left, 0.05)):
-                continue
-            try:
-                written += os.write(b.p.stdin.fileno(), view[written:written + 65536])
-            except BlockingIOError:
-                continue
-            except (BrokenPipeError, OSError):
-                break
-    finally:
-        sel.close()
+    while written < len(data) and c.stdin is not None and c.poll() is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not select.select([], [c.stdin], [], min(left, 0.05))[1]:
+            pump_background(set(select.select(background_fds(), [], [], 0)[0]))
+            continue
+        try:
+            written += os.write(c.stdin, view[written:written + 65536])
+        except BlockingIOError:
+            continue
+        except OSError:
+            break
     reply({"ok": True, "written": written, "total": len(data)})
 
 
 def op_kill(req):
-    _bg(req).kill()
+    c = _bg(req)
+    c.finish()
     reply({"ok": True})
 
 
 def op_kill_all(req):
     """Stop every process of the sandbox but this server: the agent has stopped."""
-    for b in procs.values():
-        killpg(b.p)
+    for c in procs.values():
+        c.killpg()
     if KILL_ALL_SAFE:  # the sandbox has its own pid namespace or uid: -1 reaches only its processes
         for _ in range(20):
             try:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
                 break
-            time.sleep(0.005)
-    for b in procs.values():
-        b.kill()
+            time.sleep(0.002)
+    for c in procs.values():
+        c.finish()
     reply({"ok": True})
 
 
@@ -505,6 +590,8 @@ def op_remove(req):
 def op_import(req):
     """Unpack a tar (from the host: task files, or another sandbox's export) into the root.
     Only folders and regular files; no absolute paths, no '..', nothing through a link."""
+    import tarfile
+
     dest = path_of(req.get("path") or ROOT)
     reader = _ChunkReader()
     count = 0
@@ -594,12 +681,14 @@ def op_export(req):
     what it points at when that is a regular file inside the root (as of now); any other link,
     FIFO, socket or device is left out and listed, so nothing an agent links to (a host path, the
     place the checks will appear) is carried into verification."""
+    import tarfile
+
     top = path_of(req.get("path") or ROOT)
     real_top = os.path.realpath(top)
     max_bytes = int(req.get("max_bytes", 1 << 30))
     max_entries = int(req.get("max_entries", 200_000))
     skipped, total, entries = [], 0, 0
-    write_frame(json.dumps({"ok": True, "stream": True}).encode())
+    write_frame(dumps({"ok": True, "stream": True}).encode())
     w = _FrameWriter()
     try:
         with tarfile.open(fileobj=w, mode="w|", format=tarfile.PAX_FORMAT, encoding="utf-8",
@@ -647,11 +736,11 @@ def op_export(req):
                     tf.addfile(ti, _Exactly(fh, st.st_size))
         w.close()
         write_frame(b"")
-        write_frame(json.dumps({"ok": True, "bytes": total, "skipped": skipped[:1000]}).encode())
+        write_frame(dumps({"ok": True, "bytes": total, "skipped": skipped[:1000]}).encode())
     except Exception as exc:  # the stream has begun: end it, then say what went wrong
         w.close()
         write_frame(b"")
-        write_frame(json.dumps({"ok": False, "error": str(exc)}).encode())
+        write_frame(dumps({"ok": False, "error": str(exc)}).encode())
     _OUT.flush()
 
 
@@ -672,6 +761,8 @@ class _Exactly:
 
 def op_hash(req):
     """Size and sha256 of every regular file under path (links and specials listed as such)."""
+    import hashlib
+
     top = path_of(req.get("path") or ROOT)
     files = {}
     for e in walk(top):
@@ -697,28 +788,27 @@ def op_hello(req):
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
 
 
-def reap_orphans():
-    """As the namespace's reaper of last resort, collect children that are not ours."""
-    ours = {b.p.pid for b in procs.values()}
+def next_request():
+    """Wait for the host's next request, draining background output meanwhile (so that a
+    chatty background command never blocks on a full pipe)."""
     while True:
-        try:
-            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
-            return
-        if info is None or info.si_pid in ours:
-            return
-        try:
-            os.waitpid(info.si_pid, os.WNOHANG)
-        except ChildProcessError:
-            return
+        fds = background_fds()
+        if not fds:
+            return marshal.loads(read_frame())
+        ready = set(select.select([0, *fds], [], [])[0])
+        if 0 in ready:
+            return marshal.loads(read_frame())
+        pump_background(ready)
 
 
 def main():
     os.umask(0o022)
     while True:
         try:
-            req = json.loads(read_frame())
+            req = next_request()
         except EOFError:
+            break
+        if not isinstance(req, dict):
             break
         pending[0] = req.get("nbytes") is not None
         op = OPS.get(req.get("op"))
@@ -736,9 +826,8 @@ def main():
             if isinstance(exc, OSError) and exc.filename:
                 msg = f"{msg}: {exc.filename}"
             reply({"ok": False, "error": msg, "errno": code})
-        reap_orphans()
-    for b in procs.values():
-        b.kill()
+    for c in procs.values():
+        c.finish()
 
 
 if __name__ == "__main__":
