@@ -92,17 +92,22 @@ def make_config(tasks: list[Task], src: str | Path, **settings: Any) -> RunConfi
 
 def _probe(spec: str) -> None:
     """Reach an OpenAI-compatible endpoint once, so a wrong URL or a server that is down stops
-    the run before it starts instead of failing every attempt. Any HTTP answer counts."""
-    import httpx
+    the run before it starts instead of failing every attempt. Any HTTP answer counts (the
+    probe sends no key, so 401 is an answer too)."""
+    import urllib.error
+    import urllib.request
 
     model = registry.load_model(spec)
     url = str(model.config().get("base_url") or "").rstrip("/")
     if not url:
         return
     try:
-        httpx.get(f"{url}/models", timeout=PROBE_TIMEOUT_S)
-    except httpx.HTTPError as exc:
-        raise RunSetupError(f"cannot reach the model server for {spec!r} at {url} ({type(exc).__name__}: {exc}); "
+        urllib.request.urlopen(f"{url}/models", timeout=PROBE_TIMEOUT_S).close()
+    except urllib.error.HTTPError:
+        return
+    except (OSError, ValueError) as exc:  # URLError, a refused or timed-out connection, a bad URL
+        why = getattr(exc, "reason", None) or exc
+        raise RunSetupError(f"cannot reach the model server for {spec!r} at {url} ({why}); "
                             "start it, or point OPENAI_BASE_URL at it") from None
 
 
