@@ -57,13 +57,30 @@ def test_report_page_loads_without_console_errors_and_shows_the_numbers(runs, tm
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "0.333" in r.stdout  # the summary table: one of three tasks solved
-    page = runs / "solver" / "report.html"
+    page = runs / "solver" / "compare.html"
     dom, console = _chromium(page.as_uri(), tmp_path)
     assert console == []
     assert "id=\"mean-solver\">0.333<" in dom and "id=\"mean-noop\">0.000<" in dom
     assert dom.count("<img") == 2 and "data:image/png;base64," in dom
     assert "task_0185 #0: score 1.000" in dom and "bash-themes template python" in dom  # a trajectory, readable
     assert "plan_commands_ok" in dom  # sub-scores
+
+
+def test_compare_leaves_each_runs_own_report_alone(runs, tmp_path):
+    own = runs / "noop" / "report.html"
+    r = subprocess.run([sys.executable, "-m", "clawgym", "report", str(runs / "noop")], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    before = own.read_bytes()
+    r = subprocess.run([sys.executable, "-m", "clawgym", "report", str(runs / "noop"), "--compare", str(runs / "solver")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and str(runs / "noop" / "compare.html") in r.stderr.replace("\n", ""), r.stderr
+    assert own.read_bytes() == before and "mean-solver" not in before.decode()
+    assert "mean-solver" in (runs / "noop" / "compare.html").read_text()
+    there = tmp_path / "side-by-side.html"
+    r = subprocess.run([sys.executable, "-m", "clawgym", "report", str(runs / "noop"), "--compare", str(runs / "solver"),
+                        "--html", str(there)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and there.is_file() and own.read_bytes() == before
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
