@@ -219,3 +219,43 @@ def test_nothing_is_left_on_the_host_after_close(tmp_path):
     sb.exec("head -c 1000000 /dev/zero > big; sleep 100 &")
     sb.close()
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_network_policy_model_reaches_the_model_and_nothing_else(listener_port):
+    from tests.openai_server import FaultServer
+
+    post = ("import json, os, urllib.request\n"
+            "req = urllib.request.Request(os.environ['OPENAI_BASE_URL'] + '/chat/completions', method='POST',\n"
+            "    data=json.dumps({'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).encode(),\n"
+            "    headers={'Content-Type': 'application/json'})\n"
+            "print(json.load(urllib.request.urlopen(req, timeout=10))['choices'][0]['message']['content'])\n")
+    other = ("import socket\n"
+             f"for port in ({listener_port}, 80, 443):\n"
+             "    try:\n"
+             "        socket.create_connection(('127.0.0.1', port), timeout=2); print('reached', port)\n"
+             "    except OSError:\n"
+             "        pass\n"
+             "try:\n"
+             "    socket.create_connection(('1.1.1.1', 53), timeout=2); print('reached internet')\n"
+             "except OSError:\n"
+             "    pass\n")
+    with FaultServer([]) as server:
+        with create_sandbox("bwrap", network="model", model_endpoint=server.url) as sb:
+            r = sb.exec(["python3", "-c", post], timeout_s=30)
+            assert r.ok and r.stdout.strip() == "Done.", r
+            r = sb.exec(["python3", "-c", other], timeout_s=30)
+            assert "reached" not in r.stdout, r
+        assert len(server.requests) == 1
+    with create_sandbox("bwrap") as sb:  # policy "none": not even the model
+        assert "OPENAI_BASE_URL" not in sb.exec("env").stdout
+
+
+@pytest.fixture
+def listener_port():
+    import socket
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    yield srv.getsockname()[1]
+    srv.close()

@@ -41,6 +41,7 @@ from clawgym.sandbox._cgroup import Cgroup
 from clawgym.sandbox import _files
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._procs import kill_uid
+from clawgym.sandbox._proxy import FORWARDER_SOURCE, MODEL_PORT, MODEL_SOCKET_IN_SANDBOX, ModelProxy
 from clawgym.tasks import DEFAULT_MOUNT_PATH, TaskFile
 
 ENV_ALLOWLIST = {
@@ -51,6 +52,26 @@ ENV_ALLOWLIST = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 SERVER_SOURCE = (Path(__file__).with_name("_server.py")).read_text()
+SERVER_IN_SANDBOX = "/run/clawgym/server.bin"  # where backends that mount files put the compiled server
+_BOOT = "import marshal;exec(marshal.loads(open({path!r},'rb').read()))"
+_compiled: dict[str, bytes | None] = {}
+_compiled_lock = threading.Lock()
+
+
+def compiled_server(python: str) -> bytes | None:
+    """The server compiled once by the interpreter that will run it (its bytecode is that
+    version's): unmarshalling takes 0.05 ms where compiling the source takes ~10 ms, at every
+    session start. None where that interpreter cannot do it (the source is sent instead)."""
+    with _compiled_lock:
+        if python not in _compiled:
+            code = "import marshal,sys;sys.stdout.buffer.write(marshal.dumps(compile(sys.stdin.read(),'clawgym-sandbox-server','exec')))"
+            try:
+                r = subprocess.run([python, "-I", "-S", "-c", code], input=SERVER_SOURCE.encode(),
+                                   capture_output=True, timeout=60)
+                _compiled[python] = r.stdout if r.returncode == 0 and r.stdout else None
+            except (OSError, subprocess.TimeoutExpired):
+                _compiled[python] = None
+        return _compiled[python]
 _FRAME_MAX = 8 << 20  # no reply frame is bigger; the server's chunks are 1 MiB
 _REPLY_MAX = 64 << 20  # a whole non-export reply
 _GRACE_S = 5.0  # on top of an exec's own timeout, before the host gives up on the server
@@ -304,16 +325,20 @@ class Sandbox(ABC):
                  env: Mapping[str, str] | None = None,
                  ro_binds: Sequence[tuple[str, str]] = (), root_dir: Path | None = None,
                  replace: Sequence[str] = (), network: NetworkPolicy = "none",
-                 deadline: float | None = None):
+                 model_endpoint: str | None = None, deadline: float | None = None):
         if not mount_path.startswith("/"):
             raise SandboxError(f"mount path must be absolute, got {mount_path!r}")
         if network not in ("none", "model"):
             raise SandboxError(f"unknown network policy {network!r}; use 'none' or 'model'")
+        if network == "model" and not model_endpoint:
+            raise SandboxError("network policy 'model' needs the model's endpoint (model_endpoint='http://host:port/v1')")
         self.limits = limits or SandboxLimits()
         self.mount_path = mount_path
         self.env = dict(env or {})
         self.ro_binds = list(ro_binds)
         self.network = network
+        self.model_endpoint = model_endpoint
+        self._proxy: ModelProxy | None = None
         self.deadline = deadline
         self.uid = _sandbox_uid()
         self.closed = False
@@ -354,15 +379,33 @@ class Sandbox(ABC):
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         """The argv that starts the server (`python_argv`) inside this backend with `env`."""
 
+    def _server_file(self, host_path: Path) -> str | None:
+        """Where the sandbox sees the compiled server written at host_path (None: this backend
+        cannot show it a host file; the source goes on the command line instead)."""
+        return None
+
     def _server_python(self) -> str:
         return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else os.path.realpath(
             shutil.which("python3") or "/usr/bin/python3")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def _start(self) -> None:
+        if self.network == "model" and self.isolates:
+            self._proxy = ModelProxy(self.root / "model.sock", self.model_endpoint or "", uid=self.uid)
+            self.root.chmod(0o711)
+        self.env.update(self._network_env())
         env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, "CLAWGYM_WS": self.path,
                "CLAWGYM_KILL_ALL": "1" if (self.isolates or self.uid is not None) else "0"}
-        argv = self._server_argv([self._server_python(), "-I", "-S", "-c", SERVER_SOURCE], env)
+        python = self._server_python()
+        code, boot = compiled_server(python), None
+        if code is not None:
+            host_file = self.root / "server.bin"
+            host_file.write_bytes(code)
+            host_file.chmod(0o444)
+            self.root.chmod(0o711)  # the sandbox's uid may pass through to it, not list or write
+            seen = self._server_file(host_file)
+            boot = _BOOT.format(path=seen) if seen else None
+        argv = self._server_argv([python, "-I", "-S", "-c", boot or SERVER_SOURCE], env)
         drop = (["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
                 if self.uid is not None else [])
         argv = drop + self._limit_args() + argv
@@ -379,6 +422,25 @@ class Sandbox(ABC):
             raise SandboxError(f"{self.backend} sandbox could not start {argv[0]!r}: {exc}") from exc
         self._channel = _Channel(self._proc, self._fail)
         self._call({"op": "hello"}, timeout=30)
+        self._started = True
+        if self._proxy is not None:
+            self._start_forwarder(python)
+
+    def _start_forwarder(self, python: str) -> None:
+        """Inside: 127.0.0.1:MODEL_PORT relayed to the bind-mounted socket (see `_proxy`)."""
+        fwd = self.spawn([python, "-I", "-S", "-c", FORWARDER_SOURCE, str(MODEL_PORT), MODEL_SOCKET_IN_SANDBOX])
+        deadline = time.monotonic() + 10
+        while "ready" not in fwd.output():
+            if fwd._returncode is not None or time.monotonic() > deadline:
+                raise SandboxError(f"the model relay in the sandbox did not start: {fwd._output[-300:]!r}")
+            time.sleep(0.005)
+
+    def _network_env(self) -> dict[str, str]:
+        """Where a program in the sandbox finds the model, under network policy 'model'."""
+        if self.network != "model" or self.model_endpoint is None:
+            return {}
+        url = self._proxy.inside_url() if self._proxy is not None else self.model_endpoint
+        return {"OPENAI_BASE_URL": url, "CLAWGYM_MODEL_URL": url}
 
     def _popen_env(self, env: dict[str, str]) -> dict[str, str]:
         return {"PATH": ENV_ALLOWLIST["PATH"]}
@@ -404,7 +466,7 @@ class Sandbox(ABC):
         if self._cgroup is not None and self._cgroup.oom_kills() > 0:
             return SandboxLimitExceeded(f"the sandbox reached its memory limit "
                                         f"({self.limits.sandbox_memory_bytes} bytes) and was stopped")
-        if gone and not self.closed:
+        if gone and not self.closed and getattr(self, "_started", False):
             return SandboxLimitExceeded(f"the sandbox's server was stopped from inside ({why}): "
                                         "the agent's processes killed it")
         return SandboxError(f"{self.backend} sandbox failed: {why}")
@@ -448,6 +510,8 @@ class Sandbox(ABC):
                 except OSError:
                     pass
         self._terminate()
+        if self._proxy is not None:
+            self._proxy.close()
         if self._cgroup is not None:
             self._cgroup.remove()
         self._teardown()

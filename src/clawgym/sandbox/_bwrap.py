@@ -1,6 +1,7 @@
 """The default backend: bubblewrap, one instance per session.
 
-No network (a private network namespace with only its own loopback), a read-only view of the
+No network (a private network namespace with only its own loopback; under policy "model", a
+relay to the model's endpoint alone, see `_proxy`), a read-only view of the
 host's system folders and nothing else of it (no /home, /work, /srv, no task folders), private
 size-capped /tmp, /run, /var and HOME, the workspace on a size-capped private mount at the
 task's path, a private pid namespace (when the session ends, every process in it dies), and an
@@ -15,7 +16,8 @@ import shutil
 from pathlib import Path
 
 from clawgym.errors import SandboxError
-from clawgym.sandbox._base import Sandbox
+from clawgym.sandbox._base import SERVER_IN_SANDBOX, Sandbox
+from clawgym.sandbox._proxy import MODEL_SOCKET_IN_SANDBOX
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
 SHIM_DIR = "/run/clawgym/bin"  # last on the PATH: `python` -> the trusted python3
@@ -36,6 +38,9 @@ class BwrapSandbox(Sandbox):
     def path(self) -> str:
         return self.mount_path
 
+    def _server_file(self, host_path: Path) -> str | None:
+        return SERVER_IN_SANDBOX
+
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         lim = self.limits
         argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
@@ -54,6 +59,10 @@ class BwrapSandbox(Sandbox):
             argv += ["--ro-bind", src, dest]
         argv += ["--size", str(lim.workspace_bytes), "--tmpfs", self.mount_path]
         argv += ["--dir", SHIM_DIR, "--symlink", python_argv[0], f"{SHIM_DIR}/python"]
+        if self._proxy is not None:  # network policy "model": the one way out (see _proxy)
+            argv += ["--bind", str(self._proxy.path), MODEL_SOCKET_IN_SANDBOX]
+        if (self.root / "server.bin").exists():
+            argv += ["--ro-bind", str(self.root / "server.bin"), SERVER_IN_SANDBOX]
         env = {**env, "PATH": env.get("PATH", "") + ":" + SHIM_DIR}
         self.env.setdefault("PATH", env["PATH"])
         argv.append("--clearenv")
