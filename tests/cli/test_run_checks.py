@@ -149,3 +149,23 @@ def test_ctrl_c_stops_the_run_within_5_s_and_resume_finishes_it(tmp_path):
     lines = (out / RunStore.TRAJECTORIES).read_text().splitlines()
     assert len(lines) == 20 and all(json.loads(line)["stop_reason"] == "final" for line in lines)
     assert not os.path.exists(db.with_name("run.sqlite-wal"))  # a cleanly closed run is one file
+
+
+def test_a_relative_mount_path_and_an_infinite_verifier_timeout_are_named(tmp_path):
+    task = next(t for t in load_tasks(REPO_TASKS) if t.id == "task_0185")
+    save_tasks([task.model_copy(update={"mount_path": "workspace"})], tmp_path / "ds", "native")
+    toml = tmp_path / "ds" / "task_0185" / "task.toml"
+    toml.write_text(toml.read_text() + "\n[limits]\nverify_timeout_s = inf\n")
+    r = clawgym("tasks", "lint", tmp_path / "ds")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "task task_0185 [mount_path]: 'workspace' is relative" in r.stdout
+    assert "task task_0185 [limits.verify_timeout_s]: inf is not a finite number" in r.stdout
+    out = tmp_path / "run"
+    line = one_line(clawgym("run", tmp_path / "ds", "--agent", "noop", "--out", out))
+    assert "mount_path 'workspace' is relative" in line and "absolute" in line and not out.exists()
+    task_only_inf = tmp_path / "inf"
+    save_tasks([task], task_only_inf, "native")
+    toml = task_only_inf / "task_0185" / "task.toml"
+    toml.write_text(toml.read_text() + "\n[limits]\nverify_timeout_s = inf\n")
+    line = one_line(clawgym("run", task_only_inf, "--agent", "noop", "--out", out))
+    assert "task task_0185: limits.verify_timeout_s is inf" in line and not out.exists()

@@ -133,6 +133,11 @@ def check_run(tasks: list[Task], config: RunConfig, *, executor: str = "local", 
         if not PurePosixPath(t.mount_path).is_absolute():
             raise RunSetupError(f"task {t.id}: mount_path {t.mount_path!r} is relative; make it an absolute "
                                 "path (e.g. /root/.openclaw/workspace) in its task.toml")
+        for name in ("timeout_s", "verify_timeout_s"):
+            value = getattr(t.limits, name)
+            if value is not None and not math.isfinite(value):
+                raise RunSetupError(f"task {t.id}: limits.{name} is {value!r}; give a finite number of seconds "
+                                    "in its task.toml, or remove it for the default")
     if probe:
         for spec in dict.fromkeys(s for s in (config.model, config.judge_model) if s and s.startswith("openai:")):
             _probe(spec)
