@@ -123,7 +123,9 @@ def check(kind: Kind, spec: str) -> Entry | None:
     if not entry.arg and arg:
         raise RegistryError(f"{kind} {name!r} takes no argument (got {spec!r}); write {name}")
     if importlib.util.find_spec(entry.target.partition(":")[0]) is None:
-        raise RegistryError(f"{kind} {name!r} is not part of this clawgym version; choose {_known(kind)}")
+        others = ", ".join(n for n in names(kind) if n.partition(":")[0] != name)
+        raise RegistryError(f"{kind} {name!r} is not available in this clawgym installation; "
+                            f"choose {others} or module:Class")
     missing = [m for m in entry.modules if importlib.util.find_spec(m) is None]
     if missing:
         raise RegistryError(f"{kind} {name!r} needs {', '.join(missing)}, which is not installed: {entry.install}")

@@ -23,7 +23,7 @@ def test_clawgym_run_with_no_arguments(tmp_path):
                                          "CLAWGYM_CACHE": str(__import__("clawgym.models._smollm2", fromlist=["x"]).cache_dir().parent)})
     assert r.returncode == 0, r.stderr[-3000:]
     assert "per category" in r.stdout and "communication drafting" in r.stdout
-    with RunStore(out) as store:
+    with RunStore.read(out) as store:
         config, rows = store.config(), store.rows()
     assert config.model == "smollm2" and config.agent == "llm" and len(rows) >= 12
     assert all(row.state == "done" and row.verify_status == "ok" for row in rows), [row.error for row in rows]

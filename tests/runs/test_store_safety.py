@@ -4,7 +4,6 @@ sessions is not wall time."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3

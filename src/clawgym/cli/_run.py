@@ -63,8 +63,10 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
     """Run an agent over a task suite and write report.html.
 
     Tasks x samples, each attempt in its own sandbox, verified, stored crash-safely in --out.
-    Everything the run names is checked before anything is created. Ctrl-C stops it within
-    seconds; `--resume` finishes it. Exits non-zero when every attempt failed on the infrastructure.
+
+    Everything the run names is checked before anything is created. Ctrl-C stops it in seconds
+    and prints the command that finishes it (--resume). Exits 1 when every attempt failed on the
+    infrastructure.
 
     With no arguments: the built-in starter suite with the embedded SmolLM2 model."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
