@@ -259,3 +259,30 @@ def listener_port():
     srv.listen(4)
     yield srv.getsockname()[1]
     srv.close()
+
+
+def test_run_python_matches_a_fresh_interpreter():
+    """Checks run forked from the session's server; what they see must be what
+    `python3 -E -s check.py WS` sees: argv, environment, sys.path[0], __name__, site-packages,
+    exit codes, uncaught exceptions, atexit and stdout/stderr."""
+    script = ("import atexit, json, os, sys\n"
+              "atexit.register(lambda: print('bye'))\n"
+              "print(json.dumps({'argv': sys.argv[1:], 'x': os.environ.get('X'), 'home': os.environ.get('HOME'),\n"
+              "                  'path0': sys.path[0], 'name': __name__,\n"
+              "                  'site': any('dist-packages' in p or 'site-packages' in p for p in sys.path)}))\n"
+              "print('to stderr', file=sys.stderr)\n"
+              "if sys.argv[1] == 'raise':\n"
+              "    raise ValueError('boom')\n"
+              "sys.exit(int(sys.argv[1]))\n")
+    with create_sandbox("bwrap", files=[TaskFile(path="reward/c.py", data=script.encode())]) as sb:
+        path = f"{sb.path}/reward/c.py"
+        for arg in ("0", "3", "raise"):
+            fresh = sb.exec([sb.python, "-E", "-s", path, arg], env={"X": "1"})
+            forked = sb.run_python(path, [arg], env={"X": "1"})
+            assert (forked.exit_code, forked.stdout) == (fresh.exit_code, fresh.stdout), (arg, forked, fresh)
+            assert forked.stderr.splitlines()[0] == "to stderr"
+            assert ("ValueError: boom" in forked.stderr) == (arg == "raise")
+        assert sb.run_python(path, ["0"], timeout_s=5).stdout.endswith("bye\n")
+        sb.write_file("reward/slow.py", b"import time\ntime.sleep(30)\n")
+        r = sb.run_python(f"{sb.path}/reward/slow.py", timeout_s=1)
+        assert r.timed_out

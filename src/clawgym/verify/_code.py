@@ -152,8 +152,12 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
                 except OperationError as exc:
                     outputs[rel] = f"{rel}: {exc}"
             sb.write_files(reward_files)
-            res = sb.exec([python or default_python(), "-E", "-s", f"{ws}/reward/{task.grading.check}", ws],
-                          timeout_s=timeout, env={"OPENCLAW_REWARD_PAYLOAD": f"{ws}/{PAYLOAD_NAME}"})
+            interpreter = python or default_python()
+            script, env = f"{ws}/reward/{task.grading.check}", {"OPENCLAW_REWARD_PAYLOAD": f"{ws}/{PAYLOAD_NAME}"}
+            if os.path.realpath(interpreter) == os.path.realpath(sb.python):  # forked from the server
+                res = sb.run_python(script, [ws], timeout_s=timeout, env=env)
+            else:
+                res = sb.exec([interpreter, "-E", "-s", script, ws], timeout_s=timeout, env=env)
     except ClawGymError as exc:
         result.error = f"sandbox failure: {exc}"
         result.duration_s = time.monotonic() - start
