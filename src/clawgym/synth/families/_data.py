@@ -1,0 +1,2 @@
+"""(families to come)"""
+FAMILIES: list = []
