@@ -156,16 +156,16 @@ def test_background_process_and_kill_all(docker_ready):
         p.kill()
         assert p.poll() is not None
         # detached stragglers (their own sessions, double-forked) die too
-        sb.exec("setsid sleep 1001 & (setsid sleep 1002 &) ; nohup sleep 1003 >/dev/null 2>&1 &")
+        sb.exec("setsid sleep 1001 & (setsid sleep 1002 &); sleep 0.5")
         q = sb.spawn("sleep 1004")
 
         def sleepers() -> list[str]:
             r = sb.exec(["python3", "-c", "import os\nfor p in os.listdir('/proc'):\n if p.isdigit():\n"
                                           "  try: print(open(f'/proc/{p}/cmdline','rb').read().replace(b'\\0',b' ').decode())\n"
                                           "  except OSError: pass"])
-            return [line for line in r.stdout.splitlines() if line.startswith("sleep 100")]
+            return sorted(line.strip() for line in r.stdout.splitlines() if line.startswith("sleep 100"))
 
-        assert len(sleepers()) == 4, sleepers()
+        assert sleepers() == ["sleep 1001", "sleep 1002", "sleep 1004"]
         sb.kill_all()
         assert sleepers() == [] and q.poll() is not None
         assert sb.exec("echo alive").stdout == "alive\n"  # the server survives kill_all
@@ -183,22 +183,24 @@ def test_network_is_none(docker_ready):
 
 
 def test_limits_are_container_flags(docker_ready):
-    lim = SandboxLimits(cpu_s=7, memory_bytes=1 << 30, max_file_bytes=1 << 20, max_procs=40,
+    lim = SandboxLimits(cpu_s=2, memory_bytes=1 << 30, max_file_bytes=1 << 20, max_procs=40,
                         sandbox_memory_bytes=512 << 20, workspace_bytes=8 << 20, tmp_bytes=4 << 20)
     with create_sandbox("docker", limits=lim) as sb:
         info = _docker(docker_ready, "inspect", "-f",
                        "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}} "
                        "{{.HostConfig.ReadonlyRootfs}}", sb.container).stdout.split()
         assert info == [str(512 << 20), str(512 << 20), "56", "true"], info
-        r = sb.exec("ulimit -t; ulimit -f; ulimit -v")
-        assert r.stdout.split() == ["7", str((1 << 20) // 1024), str((1 << 30) // 1024)], r
+        r = sb.exec("ulimit -t; ulimit -f; ulimit -d")
+        assert r.stdout.split() == ["2", str((1 << 20) // 1024), str((1 << 30) // 1024)], r
+        alloc = sb.exec(["python3", "-c", "x = bytearray(2 << 30); print('allocated')"])  # RLIMIT_DATA
+        assert alloc.exit_code != 0 and "MemoryError" in alloc.stderr, alloc
         big = sb.exec("head -c 2000000 /dev/zero > big.bin")  # RLIMIT_FSIZE
         assert big.exit_code != 0 and sb.stat("big.bin").size <= 1 << 20
         fill = sb.exec("for i in 1 2 3 4 5 6 7 8 9 10; do head -c 1000000 /dev/zero > f$i.bin || exit 9; done")
         assert fill.exit_code == 9 and "No space left" in fill.stderr  # the workspace's size cap
         assert sb.exec("head -c 5000000 /dev/zero > /tmp/t.bin").exit_code != 0  # /tmp's cap
         assert sb.exec("touch /etc/x /usr/x").exit_code != 0  # read-only root
-        bomb = sb.exec("for i in $(seq 80); do sleep 5 & done; wait", timeout_s=20)
+        bomb = sb.exec("for i in $(seq 80); do sleep 2 & done; wait", timeout_s=20)
         assert "Resource temporarily unavailable" in bomb.stderr  # the pids limit
         spin = sb.exec(["python3", "-c", "while True: pass"], timeout_s=30)  # RLIMIT_CPU
         assert not spin.timed_out and spin.exit_code != 0
@@ -238,3 +240,21 @@ def test_import_of_a_large_archive_streams(docker_ready):
         tf.addfile(info, io.BytesIO(data))
     with create_sandbox("docker", archive=buf.getvalue()) as sb:
         assert sb.read_file("big/data.bin", max_bytes=4 << 20) == data
+
+
+def test_network_policy_model_reaches_the_model_alone(docker_ready):
+    """The model relay's socket is bind-mounted (a daemon on this host): the model answers,
+    nothing else does, the container still has no network of its own."""
+    from tests.openai_server import FaultServer
+
+    post = ("import json, os, urllib.request\n"
+            "req = urllib.request.Request(os.environ['OPENAI_BASE_URL'] + '/chat/completions', method='POST',\n"
+            "    data=json.dumps({'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}).encode(),\n"
+            "    headers={'Content-Type': 'application/json'})\n"
+            "print(json.load(urllib.request.urlopen(req, timeout=10))['choices'][0]['message']['content'])\n")
+    with FaultServer([]) as server:
+        with create_sandbox("docker", network="model", model_endpoint=server.url) as sb:
+            r = sb.exec(["python3", "-c", post], timeout_s=30)
+            assert r.ok and r.stdout.strip() == "Done.", r
+            assert sb.exec("ls /sys/class/net").stdout.split() == ["lo"]
+        assert len(server.requests) == 1

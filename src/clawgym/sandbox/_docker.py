@@ -14,7 +14,7 @@ image's Python need not be the host's. The container gets:
 * uid 0 inside with every capability dropped and no-new-privileges (like bubblewrap's uid 0);
 * the limits as container flags, never wrapped around the CLI: `--memory` (= `--memory-swap`)
   for the whole sandbox, tmpfs pages included; `--pids-limit` for its processes;
-  `--ulimit cpu=,as=,fsize=` per process. RLIMIT_NPROC is left out: it counts per uid across
+  `--ulimit cpu=,data=,fsize=` per process (docker has no `as=`). RLIMIT_NPROC is left out: it counts per uid across
   the host, and every container shares one uid (root, or the daemon's remap uid);
 * an environment cleared to the allowlist (`-e`), no logging of its output (`--log-driver
   none`: the protocol's bytes never land on the daemon's disk), never a pull (`--pull never`).
@@ -160,7 +160,9 @@ class DockerSandbox(Sandbox):
             argv += ["--pids-limit", str(lim.max_procs + 16)]  # + the init, the server, the relay
         if self.cpus:
             argv += ["--cpus", f"{self.cpus:g}"]
-        for name, value in (("cpu", lim.cpu_s), ("as", lim.memory_bytes), ("fsize", lim.max_file_bytes)):
+        # docker has no --ulimit as=: RLIMIT_DATA (all private writable mappings, Linux >= 4.7)
+        # bounds what a process allocates, as RLIMIT_AS does for the other backends
+        for name, value in (("cpu", lim.cpu_s), ("data", lim.memory_bytes), ("fsize", lim.max_file_bytes)):
             if value:
                 argv += ["--ulimit", f"{name}={value}"]
         for d in ("/tmp", "/root", "/run", "/var"):
@@ -189,6 +191,12 @@ class DockerSandbox(Sandbox):
             return ""
 
     def _fail(self, why: str) -> SandboxError:
+        proc = self._proc
+        if proc is not None and ("exited" in why or "is gone" in why):
+            try:  # the container ended: its CLI follows within moments, so the base class sees
+                proc.wait(5)  # the server gone (stopped from inside), as with the other backends
+            except subprocess.TimeoutExpired:
+                pass
         said = self._docker_said()
         err = super()._fail(why)
         said = said or self._docker_said()
