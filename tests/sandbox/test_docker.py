@@ -108,13 +108,18 @@ def test_exec_files_and_export(docker_ready, tmp_path):
     (ws / "sub").mkdir(parents=True)
     (ws / "sub" / "a.txt").write_text("alpha\n")
     start = time.monotonic()
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "given.txt").write_text("given\n")
     sb = create_sandbox("docker", workspace=ws, files=[TaskFile(path="b.txt", data=b"beta\n")],
-                        env={"GREETING": "hi"})
+                        env={"GREETING": "hi"}, ro_binds=[(str(ro), "/opt/given")])
     created = time.monotonic() - start
     with sb:
         assert sb.path == DEFAULT_MOUNT_PATH
         r = sb.exec("echo $GREETING; pwd; id -u; hostname; cat sub/a.txt b.txt; exit 3")
         assert r.exit_code == 3 and r.stdout.split() == ["hi", DEFAULT_MOUNT_PATH, "0", "sandbox", "alpha", "beta"], r
+        given = sb.exec("cat /opt/given/given.txt; touch /opt/given/x")
+        assert given.stdout == "given\n" and given.exit_code != 0 and not (ro / "x").exists()
         assert sb.exec(["python", "-c", "print(6 * 7)"]).stdout == "42\n"  # `python`, as checks call it
         assert sb.exec("echo in | cat", stdin=b"x").stdout == "in\n"
         missing = sb.exec(["no-such-program"])
@@ -194,6 +199,9 @@ def test_limits_are_container_flags(docker_ready):
         assert r.stdout.split() == ["2", str((1 << 20) // 1024), str((1 << 30) // 1024)], r
         alloc = sb.exec(["python3", "-c", "x = bytearray(2 << 30); print('allocated')"])  # RLIMIT_DATA
         assert alloc.exit_code != 0 and "MemoryError" in alloc.stderr, alloc
+        oom = sb.exec(["python3", "-c", "x = bytearray(800 << 20); print('allocated')"])  # --memory
+        assert oom.exit_code == -9 and "allocated" not in oom.stdout, oom
+        assert sb.exec("echo alive").stdout == "alive\n"  # the agent's process died, not the server
         big = sb.exec("head -c 2000000 /dev/zero > big.bin")  # RLIMIT_FSIZE
         assert big.exit_code != 0 and sb.stat("big.bin").size <= 1 << 20
         fill = sb.exec("for i in 1 2 3 4 5 6 7 8 9 10; do head -c 1000000 /dev/zero > f$i.bin || exit 9; done")
