@@ -17,10 +17,10 @@ HELDOUT_SEED_START = 1_000_000
 
 
 def _all() -> dict[str, Family]:
-    from clawgym.synth.families import _automation, _comms, _config, _data, _files, _planning
+    from clawgym.synth.families import _automation, _code, _comms, _config, _data, _files, _planning
 
     fams: dict[str, Family] = {}
-    for mod in (_files, _data, _config, _planning, _comms, _automation):
+    for mod in (_files, _data, _config, _code, _planning, _comms, _automation):
         for f in mod.FAMILIES:
             if f.name in fams:
                 raise RuntimeError(f"two families named {f.name!r}")
