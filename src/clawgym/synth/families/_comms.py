@@ -1,2 +1,294 @@
-"""(families to come)"""
-FAMILIES: list = []
+"""Communication drafting families: a shipping email with exact facts; refund replies per ticket."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from typing import Any
+
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, bullets, dumps, pick_phrase
+
+PRODUCTS = ["Desk Lamp", "Notebook Set", "Ceramic Mug", "USB-C Cable", "Yoga Mat", "Water Bottle", "Plant Pot",
+            "Headphones", "Backpack", "Tea Sampler", "Wall Clock", "Phone Stand"]
+
+
+# ---------------------------------------------------------------------------------------------
+# order_email
+
+def _build_email(rng: random.Random, k: dict[str, Any]) -> Built:
+    orders = []
+    sender = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    firsts = rng.sample([n for n in FIRST_NAMES if n not in sender], 1 + k["distractors"])
+    for i in range(1 + k["distractors"]):
+        first, last = firsts[i], rng.choice(LAST_NAMES)
+        items = [{"product": p, "qty": rng.randint(1, 4), "unit_price": rng.randint(299, 8999) / 100}
+                 for p in rng.sample(PRODUCTS, k["items"])]
+        orders.append({"order_id": f"ORD-{rng.randint(10000, 99999)}", "customer": {"first_name": first, "last_name": last,
+                       "email": f"{first.lower()}.{last.lower()}@example.com"}, "items": items,
+                       "shipping": rng.choice([0, 4.95, 7.5, 12]),
+                       "delivery_date": (dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 360))).isoformat()})
+    target = orders[0]
+    rng.shuffle(orders)
+    cents = sum(round(it["unit_price"] * 100) * it["qty"] for it in target["items"]) + round(target["shipping"] * 100)
+    total = "$%d.%02d" % divmod(cents, 100)
+    d = dt.date.fromisoformat(target["delivery_date"])
+    date_text = f"{d.strftime('%A')}, {d.day} {d.strftime('%B')} {d.year}"
+    cid = target["order_id"]
+    out = rng.choice([f"drafts/{cid}.txt", "outbox/shipping_email.txt", "drafts/email.txt"])
+    first = target["customer"]["first_name"]
+    t, intro = pick_phrase(rng, [
+        f"Order {cid} has shipped. Please draft the email to the customer.",
+        f"Could you write the shipping confirmation for order {cid}? I'll send it myself.",
+        f"Draft a short 'your order is on its way' email for {cid}.",
+    ])
+    rules = [
+        f"The order details are in `data/orders.json` (it holds other orders too: use only {cid}).",
+        f"Save the draft as `{out}`; its first line is `Subject: ` followed by a subject that contains the order id.",
+        "Greet the customer by first name.",
+        "List every item on its own line with its quantity, like `- 2 x Ceramic Mug`.",
+        f"State the total (items plus shipping) exactly as `$123.45`, and the delivery date written like "
+        f"`Monday, 3 June 2024`.",
+        f"End with a sign-off whose last line is my name, {sender}.",
+    ]
+    instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
+    exp = {"out": out, "order_id": cid, "first_name": first, "items": [[it["product"], it["qty"]] for it in target["items"]],
+           "total": total, "date": date_text, "sender": sender,
+           "others": [o["order_id"] for o in orders if o["order_id"] != cid] +
+                     [o["customer"]["first_name"] + " " + o["customer"]["last_name"] for o in orders
+                      if o["customer"]["first_name"] != first]}
+    return Built(instruction, {"data/orders.json": dumps(orders)}, exp,
+                 {"order_id": cid, "out": out, "sender": sender}, t)
+
+
+EMAIL_CHECK = '''
+def body(ws, e):
+    return text(ws, e["out"])
+
+
+def gate(ws, e):
+    t = body(ws, e)
+    return e["order_id"] in t and e["first_name"] in t
+
+
+def c_subject(ws, e):
+    first = body(ws, e).strip().splitlines()[0]
+    return first.startswith("Subject:") and e["order_id"] in first
+
+
+def c_greeting(ws, e):
+    lines = [ln for ln in body(ws, e).splitlines()[1:] if ln.strip()]
+    return bool(lines) and e["first_name"] in lines[0]
+
+
+def c_items(ws, e):
+    lines = body(ws, e).splitlines()
+    return frac(any(p in ln and re.search(r"(?<![\\d.])%d(?![\\d.])" % q, ln) for ln in lines) for p, q in e["items"])
+
+
+def c_total(ws, e):
+    return e["total"] in body(ws, e)
+
+
+def c_date(ws, e):
+    return e["date"] in body(ws, e)
+
+
+def c_no_other_orders(ws, e):
+    t = body(ws, e)
+    return not any(re.search(r"\\b%s\\b" % re.escape(o), t) for o in e["others"])
+
+
+def c_signoff(ws, e):
+    lines = [ln.strip() for ln in body(ws, e).splitlines() if ln.strip()]
+    return lines[-1] == e["sender"]
+
+
+CHECKS = {"subject_with_order_id": c_subject, "greets_by_first_name": c_greeting, "items_listed": c_items,
+          "exact_total": c_total, "delivery_date": c_date, "no_other_customers": c_no_other_orders,
+          "signed": c_signoff}
+'''
+
+EMAIL_SOLVE = '''
+import datetime as dt
+orders = json.loads(Path("data/orders.json").read_text(encoding="utf-8"))
+o = next(x for x in orders if x["order_id"] == P["order_id"])
+cents = sum(round(it["unit_price"] * 100) * it["qty"] for it in o["items"]) + round(o["shipping"] * 100)
+d = dt.date.fromisoformat(o["delivery_date"])
+lines = [f"Subject: Your order {o['order_id']} is on its way", "", f"Hi {o['customer']['first_name']},", "",
+         "Good news: your order has shipped. It contains:", ""]
+lines += [f"- {it['qty']} x {it['product']}" for it in o["items"]]
+lines += ["", "Total charged (items and shipping): $%d.%02d" % divmod(cents, 100),
+          f"Expected delivery: {d.strftime('%A')}, {d.day} {d.strftime('%B')} {d.year}", "",
+          "Thank you for shopping with us, and let us know if anything is not right.", "", "Best regards,", P["sender"]]
+Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
+Path(P["out"]).write_text("\\n".join(lines) + "\\n", encoding="utf-8")
+'''
+
+
+def _mutate_email(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
+    t = files[e["out"]].decode()
+    out = {}
+    out["wrong_total"] = {**files, e["out"]: t.replace(e["total"], e["total"][:-1] + ("1" if e["total"][-1] != "1" else "2")).encode()}
+    p, q = e["items"][0]
+    out["item_missing"] = {**files, e["out"]: "\n".join(ln for ln in t.splitlines() if p not in ln).encode()}
+    out["no_subject"] = {**files, e["out"]: t.split("\n", 1)[1].encode()}
+    out["other_customer_named"] = {**files, e["out"]: t.replace("Good news", f"Good news ({e['others'][0]})").encode()} \
+        if e["others"] else {**files, e["out"]: t.replace(e["date"], "soon").encode()}
+    out["unsigned"] = {**files, e["out"]: t.replace("\n" + e["sender"] + "\n", "\n").encode()}
+    return out
+
+
+EMAIL = Family(
+    name="order_email", category="communication drafting", subcategory="email drafting with exact facts",
+    title="Draft a shipping confirmation email with exact facts",
+    description="Pick one order among several, state items, exact total and formatted date, sign off.",
+    knobs={"items": (1, 3, 5), "distractors": (0, 2, 5)},
+    build=_build_email, check_body=EMAIL_CHECK, solver=EMAIL_SOLVE, mutate=_mutate_email, tags=("email", "writing"))
+
+
+# ---------------------------------------------------------------------------------------------
+# ticket_replies
+
+def _build_tickets(rng: random.Random, k: dict[str, Any]) -> Built:
+    days = rng.choice([3, 5, 7, 10])
+    currency = rng.choice(["€", "£", "$"])
+    tickets, eligible = [], []
+    ids = rng.sample(range(1000, 9999), k["tickets"])
+    for i, n in enumerate(ids):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        kind = rng.choice(["refund", "refund", "delivery", "password"] if k["distractors"] else ["refund"])
+        status = rng.choice(["open", "open", "closed", "pending"] if k["distractors"] else ["open"])
+        amount = "%d.%02d" % divmod(rng.randint(500, 40000), 100)
+        tk = {"id": f"T-{n}", "customer": f"{first} {last}", "status": status, "type": kind,
+              "order": f"#{rng.randint(100000, 999999)}", "amount": amount}
+        tickets.append(tk)
+        if kind == "refund" and status == "open":
+            eligible.append(tk)
+    if not eligible:
+        tickets[0].update(type="refund", status="open")
+        eligible.append(tickets[0])
+    eligible.sort(key=lambda t: t["id"])
+    folder = rng.choice(["replies", "outbox/refunds"])
+    index = f"{folder}/index.csv"
+    policy = (f"# Refund policy\n\nApproved refunds go back to the original payment method within {days} business "
+              f"days. Amounts are in {currency}.\n")
+    t, intro = pick_phrase(rng, [
+        "Please answer the open refund tickets in `support/tickets.json`.",
+        "We're behind on refunds. Write a reply for each open refund request in `support/tickets.json`.",
+        "Draft customer replies for the refund tickets that are still open (`support/tickets.json`).",
+    ])
+    rules = [
+        f"Only tickets with `type` `refund` and `status` `open` get a reply: one file `{folder}/<ticket id>.txt` each "
+        "(e.g. `T-1234.txt`), nothing for the others.",
+        "Each reply addresses the customer by full name, mentions their order number, and states the refund amount "
+        f"with the currency sign and 2 decimals (e.g. `{currency}12.50`).",
+        "Each reply ends with a sentence saying within how many business days the money arrives, as the policy in "
+        "`support/policy.md` says.",
+        f"Also write `{index}` with the header `ticket,customer,amount` (amount without currency sign), one row per "
+        "reply, sorted by ticket id.",
+    ]
+    instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
+    exp = {"folder": folder, "index": index, "days": days, "currency": currency,
+           "replies": [[tk["id"], tk["customer"], tk["order"], tk["amount"]] for tk in eligible],
+           "others": [tk["id"] for tk in tickets if tk not in eligible]}
+    return Built(instruction, {"support/tickets.json": dumps(tickets), "support/policy.md": policy}, exp,
+                 {"folder": folder, "index": index, "days": days, "currency": currency}, t)
+
+
+TICKET_CHECK = '''
+def reply(ws, e, tid):
+    return text(ws, e["folder"] + "/" + tid + ".txt")
+
+
+def facts(ws, e, r):
+    tid, name, order, amount = r
+    try:
+        t = reply(ws, e, tid)
+    except Exception:
+        return 0.0
+    last = [ln for ln in re.split(r"(?<=[.!])\\s+|\\n", t) if ln.strip()][-1]
+    return frac([name in t, order in t, e["currency"] + amount in t,
+                 re.search(r"(?<!\\d)%d(?!\\d)" % e["days"], last) is not None and "business day" in last])
+
+
+def index_rows(ws, e):
+    return csv_rows(ws, e["index"])
+
+
+def gate(ws, e):
+    return any(facts(ws, e, r) > 0.5 for r in e["replies"])
+
+
+def c_written(ws, e):
+    return frac((ws / e["folder"] / (r[0] + ".txt")).is_file() for r in e["replies"])
+
+
+def c_facts(ws, e):
+    return sum(facts(ws, e, r) for r in e["replies"]) / len(e["replies"])
+
+
+def c_no_extra(ws, e):
+    want = {e["folder"] + "/" + r[0] + ".txt" for r in e["replies"]} | {e["index"]}
+    got = files_under(ws, e["folder"])
+    return len(want & got) / len(want | got)
+
+
+def c_index(ws, e):
+    rows = index_rows(ws, e)[1:]
+    return frac([r[0], r[1], r[3]] in rows for r in e["replies"])
+
+
+def c_index_exact(ws, e):
+    rows = index_rows(ws, e)
+    return rows[0] == ["ticket", "customer", "amount"] and rows[1:] == [[r[0], r[1], r[3]] for r in e["replies"]]
+
+
+CHECKS = {"replies_written": c_written, "reply_facts": c_facts, "no_replies_to_other_tickets": c_no_extra,
+          "index_rows": c_index, "index_exact_and_sorted": c_index_exact}
+'''
+
+TICKET_SOLVE = '''
+tickets = json.loads(Path("support/tickets.json").read_text(encoding="utf-8"))
+todo = sorted((t for t in tickets if t["type"] == "refund" and t["status"] == "open"), key=lambda t: t["id"])
+folder = Path(P["folder"])
+folder.mkdir(parents=True, exist_ok=True)
+for t in todo:
+    (folder / (t["id"] + ".txt")).write_text(
+        f"Dear {t['customer']},\\n\\nThank you for your patience. We have approved the refund for your order "
+        f"{t['order']}: {P['currency']}{t['amount']} will be returned to your original payment method.\\n\\n"
+        f"If anything is unclear, just reply to this message.\\n\\n"
+        f"You will receive the money within {P['days']} business days.\\n", encoding="utf-8")
+with open(P["index"], "w", newline="", encoding="utf-8") as fh:
+    w = csv.writer(fh, lineterminator="\\n")
+    w.writerow(["ticket", "customer", "amount"])
+    w.writerows([t["id"], t["customer"], t["amount"]] for t in todo)
+'''
+
+
+def _mutate_tickets(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
+    out = {}
+    tid, name, order, amount = e["replies"][0]
+    p = f"{e['folder']}/{tid}.txt"
+    t = files[p].decode()
+    out["wrong_amount"] = {**files, p: t.replace(amount, amount[:-1] + ("1" if amount[-1] != "1" else "2")).encode()}
+    out["wrong_days"] = {**files, p: t.replace(f"within {e['days']} business", f"within {e['days'] + 1} business").encode()}
+    v = dict(files)
+    v.pop(p)
+    out["reply_missing"] = v
+    if e["others"]:
+        out["reply_to_closed_ticket"] = {**files, f"{e['folder']}/{e['others'][0]}.txt": t.encode()}
+    lines = files[e["index"]].decode().splitlines(keepends=True)
+    out["index_row_missing"] = {**files, e["index"]: "".join(lines[:-1]).encode()}
+    return out
+
+
+TICKETS = Family(
+    name="ticket_replies", category="communication drafting", subcategory="message drafting",
+    title="Reply to open refund tickets with exact amounts",
+    description="Select eligible tickets, write one reply each with name, order, amount, policy days; an index.",
+    knobs={"tickets": (3, 7, 14), "distractors": (False, True, True)},
+    build=_build_tickets, check_body=TICKET_CHECK, solver=TICKET_SOLVE, mutate=_mutate_tickets,
+    tags=("writing", "support"))
+
+FAMILIES = [EMAIL, TICKETS]
