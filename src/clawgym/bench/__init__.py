@@ -1,0 +1,12 @@
+"""Benchmarks: calibrate task difficulty from a panel of runs, select and review instances,
+pin them in a versioned manifest, run and report (leaderboard), and browse trajectories."""
+
+from clawgym.bench._calibrate import (
+    BASELINES, Calibration, CalibrationError, ModelCalibration, ModelStats, Panel, PanelMember, TaskCalibration,
+    calibrate, covered, load_panel, run_label, run_missing,
+)
+from clawgym.bench._stats import bootstrap_mean, fit_rasch, pass_at_k, spearman, wilson
+
+__all__ = ["BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
+           "TaskCalibration", "bootstrap_mean", "calibrate", "covered", "fit_rasch", "load_panel", "pass_at_k",
+           "run_label", "run_missing", "spearman", "wilson"]
