@@ -1,2 +1,172 @@
-"""(families to come)"""
-FAMILIES: list = []
+"""Automation scripts: write a cleanup script; the checks run it on a copy of the project and on
+a hidden tree of the same shape, so a script that hard-codes today's file names fails."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any
+
+from clawgym.synth.families._base import Built, Family, bullets, pick_phrase, unique_words
+
+SOURCE_EXTS = ["py", "md", "txt", "json", "cfg"]
+
+
+def _tree(rng: random.Random, k: dict[str, Any], junk_exts: list[str], junk_dirs: list[str], root: str
+          ) -> tuple[dict[str, str], list[str], list[str]]:
+    """(files, paths that must go, paths that must stay)."""
+    files: dict[str, str] = {}
+    dirs = [root] + [f"{root}/{w}" for w in unique_words(rng, k["depth"])]
+    dirs += [f"{d}/{w}" for d, w in zip(dirs[1:], unique_words(rng, k["depth"]))]
+    gone, keep = [], []
+    names = unique_words(rng, k["files"] * 3)
+    for i in range(k["files"]):
+        d = rng.choice(dirs)
+        p = f"{d}/{names[i]}.{rng.choice(SOURCE_EXTS)}"
+        files[p] = f"source {p}\n"
+        keep.append(p)
+        if rng.random() < 0.6:
+            j = f"{d}/{names[i]}.{rng.choice(junk_exts)}"
+            files[j] = "junk\n"
+            gone.append(j)
+    for jd in junk_dirs:
+        d = rng.choice(dirs)
+        for n in names[k["files"]: k["files"] + 2]:
+            p = f"{d}/{jd}/{n}.{rng.choice(['bin', 'txt', 'py'])}"
+            files[p] = "generated\n"
+            gone.append(p)
+    if k["tricky_names"]:
+        d = rng.choice(dirs)
+        for p in (f"{d}/notes {names[-1]}.{junk_exts[0]}", f"{d}/{names[-2]}.{junk_exts[0]}.keep",
+                  f"{d}/{junk_dirs[0]}.md"):
+            files[p] = "x\n"
+            (gone if p.endswith(junk_exts[0]) else keep).append(p)
+    return files, sorted(gone), sorted(keep)
+
+
+def _build_cleanup(rng: random.Random, k: dict[str, Any]) -> Built:
+    junk_exts = rng.sample(["tmp", "log", "pyc", "bak", "swp", "o"], k["junk_types"])
+    junk_dirs = rng.sample(["__pycache__", "build", ".cache", "node_modules"], k["junk_dirs"])
+    proj = rng.choice(["project", "site", "app"])
+    files, gone, keep = _tree(rng, k, junk_exts, junk_dirs, proj)
+    hidden, hgone, hkeep = _tree(rng, k, junk_exts, junk_dirs, "tree")
+    script = rng.choice(["scripts/cleanup.sh", "tools/clean.sh", "bin/tidy.sh"])
+    t, intro = pick_phrase(rng, [
+        f"Write me a bash script `{script}` that cleans build junk out of a project folder.",
+        f"I keep deleting the same junk by hand in `{proj}/`. Please automate it: write `{script}`.",
+        f"Create a reusable cleanup script at `{script}` (I will run it on `{proj}/` and on other projects).",
+    ])
+    rules = [
+        f"It takes one argument, the folder to clean (e.g. `bash {script} {proj}`), and works on any folder, not "
+        f"only `{proj}/`.",
+        "It deletes, anywhere below that folder, every file whose name ends in "
+        + ", ".join(f"`.{e}`" for e in junk_exts) + " and every directory named "
+        + ", ".join(f"`{d}`" for d in junk_dirs) + " with all its contents.",
+        "Everything else stays exactly as it is (names that merely contain those words are kept; file names may "
+        "contain spaces).",
+        f"Don't run it on `{proj}/` yet: leave the folder as it is.",
+    ]
+    instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
+    exp = {"script": script, "root": proj, "gone": gone, "keep": keep,
+           "hidden": hidden, "hidden_gone": hgone, "hidden_keep": hkeep,
+           "files_sha": {p: hashlib.sha256(d.encode()).hexdigest() for p, d in files.items()}}
+    return Built(instruction, files, exp, {"script": script, "exts": junk_exts, "dirs": junk_dirs}, t)
+
+
+CLEANUP_CHECK = '''
+_CACHE = {}
+
+
+def run_on(ws, e, files):
+    """Run the script on a fresh copy of `files` (path -> text); return the files left."""
+    tmp = Path(tempfile.mkdtemp(prefix="cleanup-check-"))
+    try:
+        for p, d in files.items():
+            (tmp / p).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / p).write_text(d, encoding="utf-8")
+        script = tmp / "_script_under_test.sh"
+        shutil.copyfile(ws / e["script"], script)
+        root = next(iter(files)).split("/")[0]
+        subprocess.run(["bash", str(script), root], cwd=tmp, capture_output=True, timeout=30)
+        return {str(p.relative_to(tmp)).replace(os.sep, "/") for p in tmp.rglob("*") if p.is_file()} - {script.name}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def results(ws, e):
+    if str(ws) not in _CACHE:
+        if not text(ws, e["script"]).strip():
+            raise ValueError("empty script")
+        proj = {p: text(ws, p) for p in e["files_sha"]}
+        _CACHE[str(ws)] = (run_on(ws, e, proj), run_on(ws, e, e["hidden"]))
+    return _CACHE[str(ws)]
+
+
+def gate(ws, e):
+    _CACHE.clear()
+    left, _ = results(ws, e)
+    return any(p not in left for p in e["gone"]) and all(p in left for p in e["keep"][:1])
+
+
+def c_deletes(ws, e):
+    left, _ = results(ws, e)
+    return frac(p not in left for p in e["gone"])
+
+
+def c_keeps(ws, e):
+    left, _ = results(ws, e)
+    return frac(p in left for p in e["keep"])
+
+
+def c_hidden(ws, e):
+    _, left = results(ws, e)
+    return left == set(e["hidden_keep"])
+
+
+def c_untouched(ws, e):
+    return all(has(ws, p, h) for p, h in e["files_sha"].items())
+
+
+CHECKS = {"junk_deleted": c_deletes, "other_files_kept": c_keeps, "works_on_another_tree": c_hidden,
+          "project_left_alone": c_untouched}
+'''
+
+CLEANUP_SOLVE = '''
+names = " -o ".join(f"-name '*.{e}'" for e in P["exts"])
+dirs = " -o ".join(f"-name '{d}'" for d in P["dirs"])
+script = f"""#!/usr/bin/env bash
+# Delete build junk below the folder given as the first argument.
+set -euo pipefail
+root="${{1:?usage: $0 FOLDER}}"
+find "$root" -depth -type d \\\\( {dirs} \\\\) -exec rm -rf {{}} +
+find "$root" -type f \\\\( {names} \\\\) -delete
+"""
+Path(P["script"]).parent.mkdir(parents=True, exist_ok=True)
+Path(P["script"]).write_text(script, encoding="utf-8")
+os.chmod(P["script"], 0o755)
+'''
+
+
+def _mutate_cleanup(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
+    s = files[e["script"]].decode()
+    out = {}
+    out["dirs_not_deleted"] = {**files, e["script"]: "\n".join(ln for ln in s.splitlines() if "-type d" not in ln).encode()}
+    out["files_not_deleted"] = {**files, e["script"]: "\n".join(ln for ln in s.splitlines() if "-type f" not in ln).encode()}
+    hard = "#!/usr/bin/env bash\n" + "".join(f"rm -f '{p}'\n" for p in e["gone"])
+    out["hard_coded_paths"] = {**files, e["script"]: hard.encode()}
+    v = dict(files)
+    v.pop(e["gone"][0])
+    out["ran_on_project"] = v
+    return out
+
+
+CLEANUP = Family(
+    name="cleanup_script", category="automation", subcategory="automation scripts",
+    title="Write a reusable cleanup script",
+    description="A bash script deleting junk files and directories; run by the checks on the project and a hidden tree.",
+    knobs={"files": (4, 8, 14), "depth": (1, 2, 3), "junk_types": (1, 2, 3), "junk_dirs": (1, 1, 2),
+           "tricky_names": (False, True, True)},
+    build=_build_cleanup, check_body=CLEANUP_CHECK, solver=CLEANUP_SOLVE, mutate=_mutate_cleanup,
+    tags=("bash", "script"))
+
+FAMILIES = [CLEANUP]

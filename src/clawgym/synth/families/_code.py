@@ -3,6 +3,7 @@ hidden cases the checks run against the fixed module."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from typing import Any, Callable
@@ -124,8 +125,6 @@ def _build_code(rng: random.Random, k: dict[str, Any]) -> Built:
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     test_src = "".join(test_lines)
-    import hashlib
-
     exp = {"src": src_path, "test": test_path, "test_sha": hashlib.sha256(test_src.encode()).hexdigest(),
            "bugged": sorted(bugged), "cases": hidden,
            "signatures": {name: [a.strip() for a in sig.split(",")] for name, sig, *_ in specs}}
