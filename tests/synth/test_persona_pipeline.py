@@ -1,0 +1,290 @@
+"""The persona route end to end, against replayed model answers behind a real local
+OpenAI-compatible HTTP server: each bad answer is caught at its stage with its reason, the output
+is complete (folders, JSONL, ClawGym export, summary), and kill -9 + resume writes exactly what an
+uninterrupted run writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from clawgym.models import load_model
+from clawgym.tasks import load_tasks
+from tests.openai_server import completion
+
+DATA = Path(__file__).parent / "data" / "persona"
+SCENARIOS = json.loads((DATA / "scenarios.json").read_text())["scenarios"]
+TAXONOMY = DATA / "taxonomy.json"
+BACKEND = "bwrap" if shutil.which("bwrap") else "process"
+SECRET = "sk-test-0123456789abcdefSECRET"
+
+
+def _instruction(scenario: dict) -> str | None:
+    last = scenario["generate"][-1]
+    return last.get("instruction") if isinstance(last, dict) and "solution" in last else None
+
+
+class ReplayServer:
+    """Answers each chat request from the scenarios by what it asks (stage, subcategory or
+    instruction, turn number), never by arrival order, so answers do not depend on concurrency."""
+
+    def __init__(self, scenarios: list[dict], delay_s: float = 0.0):
+        self.scenarios = scenarios
+        self.delay_s = delay_s
+        self.bodies: list[str] = []
+        self.headers: list[dict] = []
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                with server.lock:
+                    server.bodies.append(json.dumps(body, sort_keys=True))
+                    server.headers.append(dict(self.headers))
+                if server.delay_s:
+                    time.sleep(server.delay_s)
+                content = server.answer(body)
+                data = json.dumps(completion(content)).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "ReplayServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def answer(self, body: dict) -> str:
+        msgs = body["messages"]
+        system, user = msgs[0]["content"], msgs[1]["content"]
+        turn = sum(1 for m in msgs if m["role"] == "assistant")
+        if system.startswith("You design"):
+            sub = user.split("Task category: ", 1)[1].split("\n", 1)[0].split(" / ", 1)[1]
+            sc = next(s for s in self.scenarios if s["subcategory"] == sub)
+            item = sc["generate"][min(turn, len(sc["generate"]) - 1)]
+            return item if isinstance(item, str) else json.dumps(item)
+        sc = next(s for s in self.scenarios if _instruction(s) and _instruction(s) in user)
+        if system.startswith("You audit"):
+            return json.dumps(sc["judge"])
+        if system.startswith("You write the code verifier"):
+            name = sc["verifier"][min(turn, len(sc["verifier"]) - 1)]
+            code = (DATA / "checks" / name).read_text()
+            if name.startswith("email"):  # what code models often do: a fenced block, not JSON
+                return f"Here is the grader:\n```python\n{code}```\n"
+            return json.dumps({"check_py": code})
+        if system.startswith("You write an LLM rubric"):
+            return json.dumps(sc["rubric"])
+        raise AssertionError(f"unroutable request: {system[:60]!r}")
+
+
+def _config(out: Path, **kw):
+    from clawgym.synth import PersonaConfig
+
+    kw = {"n": len(SCENARIOS), "seed": 7, "taxonomy": TAXONOMY, "backend": BACKEND, "concurrency": 4,
+          "sandbox_concurrency": 2, **kw}
+    return PersonaConfig(out=out, **kw)
+
+
+def _by_sub(out: Path) -> dict[str, dict[str, dict]]:
+    db = sqlite3.connect(out / "ledger.sqlite")
+    rows = db.execute("SELECT record_id, stage, verdict, reason, payload FROM events ORDER BY seq").fetchall()
+    subs = {rid: json.loads(p)["subcategory"] for rid, st, _, _, p in rows if st == "sample"}
+    out_: dict[str, dict[str, dict]] = {}
+    for rid, st, verdict, reason, payload in rows:
+        out_.setdefault(subs[rid], {})[st] = {"verdict": verdict, "reason": reason, **json.loads(payload)}
+    return out_
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    from clawgym.synth import synthesize_personas
+
+    out = tmp_path_factory.mktemp("persona") / "run"
+    with ReplayServer(SCENARIOS) as server:
+        model = load_model("openai:replay-model", base_url=server.url, api_key=SECRET)
+        summary = synthesize_personas(model, _config(out, export_clawgym=True))
+        requests = len(server.bodies)
+        again = synthesize_personas(model, _config(out, export_clawgym=True))  # resume of a finished run
+        assert len(server.bodies) == requests, "a finished run must not ask the model again"
+        assert again.stages == summary.stages
+    return out, summary, _by_sub(out)
+
+
+def test_each_bad_answer_is_caught_at_its_stage(finished):
+    _, summary, st = finished
+    assert st["document writing and editing"]["generate"]["verdict"] == "rejected"
+    assert st["document writing and editing"]["generate"]["kind"] == "malformed"
+    assert "not one JSON object" in st["document writing and editing"]["generate"]["reason"]
+    missing = st["schedule and task management"]["generate"]
+    assert missing["kind"] == "schema" and "solution" in missing["reason"] and "Field required" in missing["reason"]
+    named = st["translation and text assistance"]["generate"]
+    assert named["kind"] == "schema" and "input/glossary.csv" in named["reason"]
+    ref = st["debugging and issue fixing"]["reference"]
+    assert ref["kind"] == "solution_failed" and "sensor.json" in ref["reason"]
+    leak = st["fact-checking and verification"]
+    assert leak["reference"]["verdict"] == "ok" and leak["judge"]["kind"] == "answer_leak"
+    assert "expected_summary.json" in leak["judge"]["reason"] and "3/3" in leak["judge"]["reason"]
+    noop = st["code review and refactoring"]["verifier"]
+    assert noop["verdict"] == "rejected" and "noop" in noop["kind"] and "inventory_read" in noop["reason"]
+    assert len(noop["detail"]["qa_rounds"]) == 4  # first try + 3 repair rounds
+    crash = st["test writing and validation"]["verifier"]
+    assert crash["verdict"] == "rejected" and "noop" in crash["kind"] and "verifier error" in crash["reason"]
+    dups = [st[s]["dedup"] for s in ("table and record handling", "data analysis and calculation")]
+    assert sorted(d["verdict"] for d in dups) == ["ok", "rejected"]
+    assert next(d for d in dups if d["verdict"] == "rejected")["kind"] == "duplicate"
+    for stage, dropped in {"generate": 3, "reference": 1, "dedup": 1, "judge": 1, "verifier": 2}.items():
+        assert summary.stages[stage].rejected == dropped, stage
+    assert summary.finished == 4 and summary.pending == [] and summary.errors == []
+
+
+def test_kept_tasks_and_their_provenance(finished):
+    out, summary, st = finished
+    tasks = {t.subcategory: t for t in load_tasks(out / "tasks")}
+    assert set(tasks) == {"email and communication writing", "incident response and reliability",
+                          "system status inspection",
+                          next(s for s in ("table and record handling", "data analysis and calculation")
+                               if st[s]["dedup"]["verdict"] == "ok")}
+    email = tasks["email and communication writing"]
+    assert email.rubric is not None and email.rubric.rules[0].file_path == "out/followup_email.md"
+    assert email.workspace[0].path == "input/meeting_notes.md" and email.solution[0].path == "solve.py"
+    assert email.provenance.route == "persona" and email.provenance.model == "replay-model"
+    assert email.provenance.seed is not None and len(email.provenance.prompt_hash) == 16
+    meta = email.metadata["synth"]
+    assert meta["operations"] and set(meta["prompt_hashes"]) == {"generate", "verifier", "rubric"}
+    assert meta["verdicts"]["judge"] == {"verdict": "ok"} and len(meta["judge_votes"]) == 3
+    logs = tasks["incident response and reliability"]
+    assert logs.rubric is None  # an unusable rubric is dropped, the task keeps its code checks
+    assert st["incident response and reliability"]["generate"]["repairs"] == 1
+    assert st["incident response and reliability"]["rubric"]["verdict"] == "skipped"
+    words = tasks["system status inspection"]
+    assert [r["passed"] for r in words.metadata["synth"]["qa_rounds"]] == [False, True]
+    assert words.check_file().text == (DATA / "checks" / "words_good.py").read_text()
+    # the ClawGym export reads back, and the summary and rejections are on disk
+    exported = load_tasks(out / "clawgym")
+    assert sorted(t.instruction for t in exported) == sorted(t.instruction for t in tasks.values())
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk["stages"]["verifier"]["reasons"] == summary.stages["verifier"].reasons
+    rejections = [json.loads(line) for line in (out / "rejections.jsonl").read_text().splitlines()]
+    assert len(rejections) == 8 and all(r["stage"] and r["reason"] for r in rejections)
+
+
+def test_every_task_written_passes_qa_again(finished):
+    from clawgym.verify import qa_task
+
+    out, _, _ = finished
+    for task in load_tasks(out / "tasks"):
+        assert qa_task(task, backend=BACKEND).passed, task.id
+
+
+def test_judge_sees_the_input_files(tmp_path):
+    from clawgym.synth import synthesize_personas
+
+    leak = [s for s in SCENARIOS if s["subcategory"] == "fact-checking and verification"]
+    with ReplayServer(leak) as server:
+        model = load_model("openai:replay-model", base_url=server.url, api_key=SECRET)
+        cfg = _config(tmp_path / "run", n=1)
+        cfg.taxonomy = tmp_path / "tax.json"
+        cfg.taxonomy.write_text(json.dumps([{"category": "X", "subcategories": [leak[0]["subcategory"]]}]))
+        synthesize_personas(model, cfg)
+        judged = [json.loads(b) for b in server.bodies if "You audit" in b]
+    assert len(judged) == 3
+    prompt = judged[0]["messages"][1]["content"]
+    assert "--- input/expected_summary.json ---" in prompt and '"2024-01": 15.5' in prompt
+    assert len({j["seed"] for j in judged}) == 3  # k independent votes
+
+
+def test_secrets_never_reach_disk(finished):
+    out, _, _ = finished
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+RUNNER = """
+import json, sys
+from pathlib import Path
+from clawgym.models import load_model
+from clawgym.synth import PersonaConfig, synthesize_personas
+url, out, taxonomy, backend, n = sys.argv[1:6]
+model = load_model("openai:replay-model", base_url=url, api_key="sk-test-0123456789abcdefSECRET")
+synthesize_personas(model, PersonaConfig(out=Path(out), n=int(n), seed=7, taxonomy=Path(taxonomy), backend=backend,
+                                         concurrency=4, sandbox_concurrency=2, format="jsonl"))
+"""
+
+
+def _run_sub(url: str, out: Path) -> subprocess.Popen:
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
+    return subprocess.Popen([sys.executable, "-c", RUNNER, url, str(out), str(TAXONOMY), BACKEND, str(len(SCENARIOS))],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _events(out: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{out / 'ledger.sqlite'}?mode=ro", uri=True)
+        return db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _ledger_view(out: Path) -> list[tuple]:
+    db = sqlite3.connect(out / "ledger.sqlite")
+    return sorted(db.execute("SELECT record_id, stage, verdict, reason, payload FROM events").fetchall())
+
+
+@pytest.mark.parametrize("kill_after", [5, 30])
+def test_kill9_and_resume_writes_what_an_uninterrupted_run_writes(tmp_path, kill_after):
+    with ReplayServer(SCENARIOS, delay_s=0.02) as server:
+        whole = _run_sub(server.url, tmp_path / "whole")
+        assert whole.wait(timeout=240) == 0, whole.stderr.read().decode()[-3000:]
+        whole_requests = list(server.bodies)
+        server.bodies.clear()
+
+        victim = _run_sub(server.url, tmp_path / "cut")
+        deadline = time.monotonic() + 120
+        while _events(tmp_path / "cut") < kill_after and victim.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert victim.poll() is None, "the run finished before it could be killed"
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        recorded = _events(tmp_path / "cut")
+        assert kill_after <= recorded < _events(tmp_path / "whole")
+        resumed = _run_sub(server.url, tmp_path / "cut")
+        assert resumed.wait(timeout=240) == 0, resumed.stderr.read().decode()[-3000:]
+        cut_requests = list(server.bodies)
+
+    assert (tmp_path / "cut" / "tasks.jsonl").read_bytes() == (tmp_path / "whole" / "tasks.jsonl").read_bytes()
+    assert (tmp_path / "cut" / "rejections.jsonl").read_bytes() == \
+        (tmp_path / "whole" / "rejections.jsonl").read_bytes()
+    assert _ledger_view(tmp_path / "cut") == _ledger_view(tmp_path / "whole")
+    # nothing lost, nothing repeated: the same requests, except at most the ones in flight at the kill
+    assert set(cut_requests) == set(whole_requests)
+    assert len(cut_requests) - len(whole_requests) <= 4
