@@ -5,8 +5,9 @@ from clawgym.bench._calibrate import (
     BASELINES, Calibration, CalibrationError, ModelCalibration, ModelStats, Panel, PanelMember, TaskCalibration,
     calibrate, covered, load_panel, run_label, run_missing,
 )
+from clawgym.bench._select import BANDS, Decision, SelectPolicy, Selection, near_duplicates, select
 from clawgym.bench._stats import bootstrap_mean, fit_rasch, pass_at_k, spearman, wilson
 
-__all__ = ["BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
+__all__ = ["BANDS", "Decision", "SelectPolicy", "Selection", "near_duplicates", "select", "BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
            "TaskCalibration", "bootstrap_mean", "calibrate", "covered", "fit_rasch", "load_panel", "pass_at_k",
            "run_label", "run_missing", "spearman", "wilson"]
