@@ -112,7 +112,7 @@ class TaskDraft(BaseModel):
                             "nor in output_files: add the file (with realistic content) or fix the instruction")
         text = self.instruction
         unused = [p for p in paths if p not in text and posixpath.basename(p) not in text
-                  and not any(d and d + "/" in text for d in _parents(p))]
+                  and not any(_names_dir(text, d) for d in _parents(p))]
         if unused:
             problems.append("input files the instruction never mentions: " + ", ".join(unused)
                             + " (every input file must be needed and named)")
@@ -122,6 +122,12 @@ class TaskDraft(BaseModel):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _names_dir(text: str, d: str) -> bool:
+    """Whether the text names folder d on its own ("input/site/" or "input/site"), not only
+    as the start of some other file's path."""
+    return re.search(r"(?<![\w/.-])" + re.escape(d) + r"(?:/(?![\w.-])|(?![\w./-]))", text) is not None
 
 
 def _parents(path: str) -> list[str]:
