@@ -5,9 +5,16 @@ from clawgym.bench._calibrate import (
     BASELINES, Calibration, CalibrationError, ModelCalibration, ModelStats, Panel, PanelMember, TaskCalibration,
     calibrate, covered, load_panel, run_label, run_missing,
 )
+from clawgym.bench._benchrun import run_benchmark, run_tag
+from clawgym.bench._leaderboard import Group, Leaderboard, ModelResult, leaderboard, leaderboard_html, write_leaderboard
+from clawgym.bench._manifest import (
+    MANIFEST, BenchmarkError, Manifest, ManifestTask, build_manifest, import_clawgym_bench, task_hash,
+)
 from clawgym.bench._select import BANDS, Decision, SelectPolicy, Selection, near_duplicates, select
 from clawgym.bench._stats import bootstrap_mean, fit_rasch, pass_at_k, spearman, wilson
 
-__all__ = ["BANDS", "Decision", "SelectPolicy", "Selection", "near_duplicates", "select", "BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
+__all__ = ["run_benchmark", "run_tag", "Group", "Leaderboard", "ModelResult", "leaderboard", "leaderboard_html",
+           "write_leaderboard", "MANIFEST", "BenchmarkError", "Manifest", "ManifestTask", "build_manifest",
+           "import_clawgym_bench", "task_hash", "BANDS", "Decision", "SelectPolicy", "Selection", "near_duplicates", "select", "BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
            "TaskCalibration", "bootstrap_mean", "calibrate", "covered", "fit_rasch", "load_panel", "pass_at_k",
            "run_label", "run_missing", "spearman", "wilson"]
