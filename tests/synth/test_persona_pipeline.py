@@ -228,22 +228,14 @@ def test_secrets_never_reach_disk(finished):
             assert SECRET.encode() not in path.read_bytes(), path
 
 
-RUNNER = """
-import json, sys
-from pathlib import Path
-from clawgym.models import load_model
-from clawgym.synth import PersonaConfig, synthesize_personas
-url, out, taxonomy, backend, n = sys.argv[1:6]
-model = load_model("openai:replay-model", base_url=url, api_key="sk-test-0123456789abcdefSECRET")
-synthesize_personas(model, PersonaConfig(out=Path(out), n=int(n), seed=7, taxonomy=Path(taxonomy), backend=backend,
-                                         concurrency=4, sandbox_concurrency=2, format="jsonl"))
-"""
-
-
 def _run_sub(url: str, out: Path) -> subprocess.Popen:
+    """The CLI, as a user runs it against any OpenAI-compatible endpoint."""
     repo = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(repo / "src")}
-    return subprocess.Popen([sys.executable, "-c", RUNNER, url, str(out), str(TAXONOMY), BACKEND, str(len(SCENARIOS))],
+    env = {**os.environ, "PYTHONPATH": str(repo / "src"), "OPENAI_BASE_URL": url, "OPENAI_API_KEY": SECRET,
+           "COLUMNS": "250"}
+    return subprocess.Popen([sys.executable, "-m", "clawgym", "synth", "persona", "--model", "openai:replay-model",
+                             "--out", str(out), "--n", str(len(SCENARIOS)), "--seed", "7", "--taxonomy", str(TAXONOMY),
+                             "--sandbox", BACKEND, "-j", "4", "--sandboxes", "2", "--format", "jsonl"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -265,6 +257,8 @@ def test_kill9_and_resume_writes_what_an_uninterrupted_run_writes(tmp_path, kill
     with ReplayServer(SCENARIOS, delay_s=0.02) as server:
         whole = _run_sub(server.url, tmp_path / "whole")
         assert whole.wait(timeout=240) == 0, whole.stderr.read().decode()[-3000:]
+        table = whole.stdout.read().decode()
+        assert "4 of 12 finished" in table and "duplicate 1" in table
         whole_requests = list(server.bodies)
         server.bodies.clear()
 

@@ -87,3 +87,101 @@ def synth_families(
     err.print(f"wrote {len(tasks)} task(s) from {len(per_family)} famil{'y' if len(per_family) == 1 else 'ies'} "
               f"({', '.join(f'{k} {v}' for k, v in sorted(splits.items()))}) as {fmt} to {out_path} "
               f"in {time.perf_counter() - start:.2f}s", highlight=False)
+
+
+# -- synth persona (the LLM top-down route) ---------------------------------------------------------
+from clawgym.cli._common import ModelOpt, ModelTimeoutOpt, RequestTimeoutOpt, _model  # noqa: E402
+
+
+class PersonaFormatOpt(str, Enum):
+    native = "native"
+    jsonl = "jsonl"
+
+
+@synth_app.command("persona")
+def synth_persona(
+    out_path: Annotated[Path, typer.Option("--out", "-o", help=(
+        "Run folder: ledger, response cache, tasks/ (or tasks.jsonl), summary.json, rejections.jsonl. "
+        "Run the same command again to resume."))],
+    model: ModelOpt = None,
+    n: Annotated[int, typer.Option("--n", "-n", min=0, help="Records to sample (more later grows the set).")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Run seed; every record's seed derives from it.")] = 0,
+    personas: Annotated[Optional[Path], typer.Option(help="PersonaHub-style JSONL (default: the shipped set).")] = None,
+    taxonomy: Annotated[Optional[Path], typer.Option(help="Category taxonomy JSON (default: ClawGym's 11/51).")] = None,
+    operations: Annotated[Optional[Path], typer.Option(help="Atomic operations JSON (default: shipped).")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Model requests in flight.")] = 4,
+    sandboxes: Annotated[int, typer.Option(min=1, help="Sandboxes (reference runs, verifier QA) at once.")] = 2,
+    sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
+    votes: Annotated[int, typer.Option(min=1, help="Judge votes per task (majority per issue).")] = 3,
+    max_repairs: Annotated[int, typer.Option(min=0, help="Schema repair turns before a record is rejected.")] = 2,
+    qa_rounds: Annotated[int, typer.Option(min=0, help="Verifier repair rounds fed by QA failures.")] = 3,
+    temperature: Annotated[float, typer.Option(min=0, help="Sampling temperature of the generating stages.")] = 0.8,
+    rubric: Annotated[bool, typer.Option(help="Generate an LLM rubric for subjective outputs.")] = True,
+    dedup: Annotated[bool, typer.Option(help="MinHash LSH near-duplicate removal.")] = True,
+    dedup_threshold: Annotated[float, typer.Option(min=0.01, max=1.0, help="Jaccard of word 3-shingles.")] = 0.7,
+    dedup_against: Annotated[Optional[list[Path]], typer.Option(help=(
+        "Existing data set(s) new tasks must not duplicate (repeatable)."))] = None,
+    format: Annotated[PersonaFormatOpt, typer.Option("--format", help="native folders or one JSONL.")] =
+        PersonaFormatOpt.native,
+    export_clawgym: Annotated[bool, typer.Option(help="Also write ClawGym's repository layout to OUT/clawgym.")] = False,
+    price_in: Annotated[float, typer.Option(min=0, help="USD per million prompt tokens (cost column).")] = 0.0,
+    price_out: Annotated[float, typer.Option(min=0, help="USD per million completion tokens.")] = 0.0,
+    allow_internet: Annotated[bool, typer.Option(help="Also sample Internet operations (tasks need a network).")] =
+        False,
+    request_timeout: RequestTimeoutOpt = None,
+    model_timeout: ModelTimeoutOpt = None,
+    force: Annotated[bool, typer.Option(help="Resume even though the configuration changed.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+):
+    """Synthesize verified tasks top-down: persona + subcategory + operations -> instruction, workspace,
+    reference solution (run in a sandbox) -> dedup -> judge (sees the input files) -> check.py that must
+    pass `tasks qa` -> optional rubric. Resumable: after a crash, run the same command again."""
+    import os
+
+    from clawgym.errors import ClawGymError
+    from clawgym.synth import PersonaConfig, Pricing, Redactor, synthesize_personas
+
+    if not model:
+        _fail("--model is required, e.g. --model openai:gpt-4o-mini (OPENAI_BASE_URL / OPENAI_API_KEY)")
+    redactor = Redactor([os.environ.get("OPENAI_API_KEY")])
+    chat = _model(model, request_timeout, model_timeout)
+    config = PersonaConfig(
+        out=out_path, n=n, seed=seed, personas=personas, taxonomy=taxonomy, operations=operations,
+        allow_internet=allow_internet, concurrency=concurrency, sandbox_concurrency=sandboxes,
+        max_repairs=max_repairs, temperature=temperature, judge_votes=votes, qa_rounds=qa_rounds, rubric=rubric,
+        dedup=dedup, dedup_threshold=dedup_threshold, dedup_against=list(dedup_against or []), backend=sandbox,
+        format=format.value, export_clawgym=export_clawgym,
+        pricing=Pricing(input_per_mtok=price_in, output_per_mtok=price_out), force=force)
+    counts: Counter = Counter()
+
+    def progress(ev) -> None:
+        counts[(ev.stage, ev.verdict)] += 1
+        if ev.verdict == "rejected":
+            err.print(f"[dim]{ev.record_id}[/dim] {ev.stage}: {redactor.text(ev.reason or '')[:160]}",
+                      highlight=False, markup=True)
+
+    try:
+        summary = synthesize_personas(chat, config, redactor=redactor, on_event=progress)
+    except (ClawGymError, OSError, ValueError) as exc:
+        _fail(redactor.text(str(exc)))
+    finally:
+        chat.close()
+    if json_out:
+        out.print_json(redactor.text(summary.model_dump_json()))
+    else:
+        table = Table("stage", "in", "kept", "dropped", "skipped", "why dropped", "calls", "cached", "tokens",
+                      "cost $", title=f"synth persona: {summary.finished} of {summary.requested} finished")
+        for name, s in summary.stages.items():
+            why = ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items(), key=lambda kv: -kv[1]))
+            sess = summary.session.get(name)
+            table.add_row(name, str(s.entered), str(s.kept), str(s.rejected), str(s.skipped), why,
+                          str(s.usage.calls), str(sess.cache_hits if sess else 0),
+                          str(s.usage.prompt_tokens + s.usage.completion_tokens), f"{s.cost_usd:.4f}")
+        out.print(table)
+        err.print(f"wrote {summary.output}" + (f" and {summary.clawgym_export}" if summary.clawgym_export else "")
+                  + f"; summary in {out_path / 'summary.json'}, rejections in {out_path / 'rejections.jsonl'}",
+                  highlight=False)
+    if summary.pending:
+        err.print(f"{len(summary.pending)} record(s) stopped by model errors ({summary.errors[0] if summary.errors else ''}); "
+                  "run the same command again to resume", highlight=False)
+        raise typer.Exit(1)
