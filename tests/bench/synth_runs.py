@@ -39,7 +39,7 @@ def trajectory(task_id: str, sample: int, score: float, status: str = "ok", *, r
         t.diff = [FileChange(path="out.txt", change="added", size=2, content="hi")]
         if t.verification is not None:
             t.verification.rubric = {"rules": [{"name": "clarity", "score": 0.75, "votes": [0.75],
-                                                "reason": "mostly clear"}]}
+                                                "reasons": ["mostly clear"]}]}
             t.verification.rubric_status = "judged"
             t.verification.rubric_score = 0.75
     return t
