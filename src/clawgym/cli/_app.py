@@ -12,6 +12,7 @@ import typer
 
 # importing the command modules registers their commands, in this order in --help
 from clawgym.cli import _tasks, _verify, _agent, _run  # noqa: F401, I001
+from clawgym.cli import _bench  # noqa: F401, E402, I001
 from clawgym.cli import _synth  # noqa: F401, I001
 from clawgym.cli._common import app, env_rule, err
 
