@@ -41,6 +41,9 @@ class Entry:
     binary: an executable it needs on PATH.
     install: what to do when a requirement is missing.
     needs_model: for agents, whether the agent is driven by a model.
+    probe: ``module:function`` that raises (a ClawGymError saying what to do) when the
+        implementation cannot work here, e.g. a Docker daemon that is not running. It may take
+        seconds, so only `probe` calls it, not `check`.
     """
 
     target: str
@@ -49,6 +52,7 @@ class Entry:
     binary: str | None = None
     install: str = ""
     needs_model: bool = False
+    probe: str | None = None
 
 
 REGISTRY: dict[Kind, dict[str, Entry]] = {
@@ -71,7 +75,8 @@ REGISTRY: dict[Kind, dict[str, Entry]] = {
         "process": Entry("clawgym.sandbox:ProcessSandbox"),
         # the sandbox package resolves it lazily too; point at its public name once it exports one
         "docker": Entry("clawgym.sandbox._docker:DockerSandbox", binary="docker",
-                        install="install Docker and start its daemon, or pass --sandbox bwrap"),
+                        install="install Docker and start its daemon, or pass --sandbox bwrap",
+                        probe="clawgym.sandbox._docker:check_docker"),
     },
     "executor": {
         "local": Entry("clawgym.runs:LocalExecutor"),
@@ -136,6 +141,17 @@ def check(kind: Kind, spec: str) -> Entry | None:
     return entry
 
 
+def probe(kind: Kind, spec: str) -> None:
+    """`check`, then ask the implementation itself whether it can work here (its `probe`)."""
+    entry = check(kind, spec)
+    if entry is None or entry.probe is None:
+        return
+    try:
+        _import(entry.probe, kind, spec)()
+    except ClawGymError as exc:
+        raise RegistryError(f"{kind} {spec!r} cannot be used here: {exc}") from None
+
+
 def resolve(kind: Kind, spec: str) -> Any:
     """The implementation a spec names (a class or factory), after `check`."""
     entry = check(kind, spec)
@@ -177,4 +193,4 @@ def make_executor(spec: str, **options: Any) -> Any:
 
 
 __all__ = ["REGISTRY", "Entry", "Kind", "RegistryError", "check", "load_model", "make_agent",
-           "make_executor", "names", "needs_model", "resolve"]
+           "make_executor", "names", "needs_model", "probe", "resolve"]

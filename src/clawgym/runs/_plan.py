@@ -114,8 +114,9 @@ def _probe(spec: str) -> None:
 def check_run(tasks: list[Task], config: RunConfig, *, executor: str = "local", probe: bool = True) -> None:
     """Refuse a run that cannot work, before anything is created: every name it uses (agent,
     model, judge, sandbox, executor) must resolve with its requirements installed, the llm agent
-    needs a model, each task's workspace path must be absolute, and an openai endpoint must
-    answer (once, within PROBE_TIMEOUT_S)."""
+    needs a model, each task's workspace path must be absolute; with `probe`, an openai endpoint
+    must answer (once, within PROBE_TIMEOUT_S) and the sandbox backend must work here (a Docker
+    daemon that answers)."""
     if not tasks:
         raise RunSetupError(f"no tasks in {config.tasks}: give a task folder or dataset with at least one task")
     try:
@@ -125,7 +126,7 @@ def check_run(tasks: list[Task], config: RunConfig, *, executor: str = "local", 
         for spec in (config.model, config.judge_model):
             if spec is not None:
                 registry.check("model", spec)
-        registry.check("sandbox", config.sandbox)
+        (registry.probe if probe else registry.check)("sandbox", config.sandbox)
         registry.check("executor", executor)
     except registry.RegistryError as exc:
         raise RunSetupError(str(exc)) from None

@@ -154,6 +154,10 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
     store = RunStore(out)
     try:
         store.init(config, {t.id: t.category for t in tasks}, force=force)
+    except BaseException:  # refused (another configuration) or unwritable: change nothing more
+        store.close()
+        raise
+    try:
         emit = progress or (lambda kind, data: None)
         pending = store.pending()
         emit("start", {"total": len(config.task_ids) * config.samples, "pending": len(pending),
@@ -161,15 +165,13 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
         runner.run(RunJob(tasks, config, store, emit, model_concurrency), pending)
         emit("end", {"rows": store.rows()})
         return store
-    except KeyboardInterrupt:
-        store.interrupt_running()
-        left, total = len(store.pending()), len(store.rows())
-        store.close()
-        raise RunInterrupted(Path(out), left, total) from None
-    except BaseException:
+    except BaseException as exc:
         try:
             store.interrupt_running()
         except ClawGymError:
             pass  # the disk is full: the rows stay `running`, which a resume also runs again
+        left, total = len(store.pending()), len(store.rows())
         store.close()
+        if isinstance(exc, KeyboardInterrupt):
+            raise RunInterrupted(Path(out), left, total) from None
         raise
