@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
+from clawgym import registry
 from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcFormat, _load, app, err, out
 from clawgym.errors import ClawGymError
 
@@ -19,6 +20,10 @@ def _fail(message: str, code: int = 1) -> None:
     """One error, one line, never wrapped: scripts grep it, and a wrapped path is unreadable."""
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _choices(kind: registry.Kind) -> str:
+    return ", ".join(registry.names(kind)) + " or module:Class."
 
 
 def resume_command(argv: list[str], out_dir: Path) -> str:
@@ -36,7 +41,7 @@ def resume_command(argv: list[str], out_dir: Path) -> str:
 
 @app.command("run")
 def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (default: the built-in starter suite).")] = None,
-            agent: Annotated[str, typer.Option("--agent", "-a", help="llm, oracle, noop or module:Class.")] = "llm",
+            agent: Annotated[str, typer.Option("--agent", "-a", help=_choices("agent"))] = "llm",
             model: ModelOpt = None,
             samples: Annotated[int, typer.Option("--samples", "-k", min=1, help="Attempts per task.")] = 1,
             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Attempts (sandboxes) at once.")] = 2,
@@ -45,7 +50,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default runs/<time>).")] = None,
             resume: Annotated[bool, typer.Option(help="Finish the run in --out: nothing done twice, infra errors retried.")] = False,
             force: Annotated[bool, typer.Option(help="Resume even if the configuration changed.")] = False,
-            executor: Annotated[str, typer.Option(help="local, ray or module:Class.")] = "local",
+            executor: Annotated[str, typer.Option(help=_choices("executor"))] = "local",
             ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="A Ray cluster to use.")] = None,
             max_steps: Annotated[Optional[int], typer.Option(min=1, help="Most model turns per attempt.")] = None,
             timeout: Annotated[Optional[float], typer.Option(help="Agent wall time per attempt, seconds.")] = None,
@@ -56,7 +61,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             max_tokens: Annotated[Optional[int], typer.Option(help="Total tokens per attempt.")] = None,
             seed: Annotated[Optional[int], typer.Option(help="Sampling seed.")] = None,
             aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
-            sandbox: Annotated[str, typer.Option(help="bwrap, process, docker or module:Class.")] = "bwrap",
+            sandbox: Annotated[str, typer.Option(help=_choices("sandbox"))] = "bwrap",
             judge_model: Annotated[Optional[str], typer.Option(help="Model spec of the rubric judge.")] = None,
             judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
             fmt: FormatOpt = SrcFormat.auto):
