@@ -3,7 +3,6 @@ page (in headless Chromium); ClawGym-Bench import."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest

@@ -11,7 +11,7 @@ untrusted text), and `<` never appears raw inside the data block.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
