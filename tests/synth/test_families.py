@@ -130,7 +130,7 @@ def test_split_rule():
     assert split_of(generate_task(other, 3)) == "train"
     assert split_of(generate_task(other, HELDOUT_SEED_START)) == "heldout"
     with pytest.raises(ValueError, match="below"):
-        generate_tasks(10, seed=HELDOUT_SEED_START - 1, split="train")
+        generate_tasks(40, seed=HELDOUT_SEED_START - 1, split="train")
     with pytest.raises(ValueError, match="held out"):
         generate_tasks(2, names=[fam], split="train")
     ids = [t.id for t in generate_tasks(3 * len(NAMES), seed=10)]

@@ -62,9 +62,13 @@ def synth_families(
     from clawgym.tasks import save_tasks
 
     if list_:
-        table = Table("family", "category", "subcategory", "split", "knobs (easy / medium / hard)")
+        table = Table(title="procedural task families")
+        table.add_column("family", no_wrap=True)
+        for col in ("category", "subcategory", "split"):
+            table.add_column(col)
+        table.add_column("knobs (easy/medium/hard)", overflow="fold")
         for row in describe():
-            knobs = ", ".join(f"{k} {'/'.join(str(v) for v in lv.values())}" for k, lv in row["knobs"].items())
+            knobs = ", ".join(f"{k} {'/'.join(str(v).lower() for v in lv.values())}" for k, lv in row["knobs"].items())
             table.add_row(row["name"], row["category"], row["subcategory"], row["split"], knobs)
         out.print(table)
         return
