@@ -145,15 +145,22 @@ class RunStore:
     # -- opening ------------------------------------------------------------------------------
     def _take_lock(self) -> None:
         path = self.folder / self.LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise RunStoreError(f"cannot open the lock file {path}: {exc.strerror}; "
+                                "choose an --out you can write to") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             os.close(fd)
             raise RunLocked(self.folder, int(text) if text.isdigit() else None) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:  # the pid is for the message a second writer gets; the flock is the lock
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass
         self._lock_fd = fd
 
     def _release_lock(self) -> None:
