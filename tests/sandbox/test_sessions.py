@@ -181,9 +181,12 @@ def test_private_mounts_and_the_workspace_are_size_capped():
         assert int(usage) <= 4 * 32 + 48 + 4
 
 
-def test_the_agent_killing_its_sandbox_is_the_agents_failure():
-    traj = rollout(_task(), LLMAgent(ScriptedModel(_calls([("exec", "kill -9 -1"), ("exec", "ls")]) + ["done"])))
-    assert traj.status == "agent_error" and traj.stop_reason == "sandbox_limit", (traj.status, traj.error)
+def test_the_agent_cannot_kill_its_sandboxs_server():
+    """`kill -9 -1` kills every process of the sandbox but its init, which is the server."""
+    traj = rollout(_task(), LLMAgent(ScriptedModel(_calls([("exec", "sleep 100 & kill -9 -1"), ("exec", "echo still here")])
+                                                   + ["done"])))
+    assert traj.status == "done" and "still here" in traj.messages[-2]["content"], (traj.status, traj.error)
+    assert traj.score == 1.0
 
 
 def test_a_session_is_one_instance_with_persistent_home_and_state():
@@ -286,3 +289,32 @@ def test_run_python_matches_a_fresh_interpreter():
         sb.write_file("reward/slow.py", b"import time\ntime.sleep(30)\n")
         r = sb.run_python(f"{sb.path}/reward/slow.py", timeout_s=1)
         assert r.timed_out
+
+
+def test_a_session_outlives_the_thread_that_made_it_and_dies_with_its_host():
+    import subprocess
+    import sys
+
+    box = {}
+    t = threading.Thread(target=lambda: box.update(sb=create_sandbox("bwrap")))
+    t.start()
+    t.join()
+    time.sleep(0.2)
+    with box["sb"] as sb:
+        assert sb.exec("echo alive").stdout == "alive\n"
+    # a host process killed with -9 leaves nothing behind: the server sees its input end
+    code = ("import sys, time; from clawgym.sandbox import create_sandbox\n"
+            "sb = create_sandbox('bwrap'); sb.spawn('sleep 1000'); print(sb.uid, flush=True)\n"
+            "sb.exec('sleep 1000', timeout_s=1000)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    uid = p.stdout.readline().strip()
+    time.sleep(0.5)
+    p.kill()
+    p.wait()
+    if uid != "None":
+        from clawgym.sandbox._procs import uid_processes
+
+        deadline = time.monotonic() + 10
+        while uid_processes(int(uid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert uid_processes(int(uid)) == []

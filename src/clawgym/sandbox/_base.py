@@ -52,8 +52,9 @@ ENV_ALLOWLIST = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 SERVER_SOURCE = (Path(__file__).with_name("_server.py")).read_text()
-SERVER_IN_SANDBOX = "/run/clawgym/server.bin"  # where backends that mount files put the compiled server
-_BOOT = "import marshal;exec(marshal.loads(open({path!r},'rb').read()))"
+# The compiled server arrives as the first {n} bytes of the server's input, read unbuffered (the
+# protocol follows on the same pipe): no file of the host needs to be visible in the sandbox.
+_BOOT = "import marshal,os\nb=b''\nwhile len(b)<{n}:\n b+=os.read(0,{n}-len(b)) or exit(3)\nexec(marshal.loads(b))"
 _compiled: dict[str, bytes | None] = {}
 _compiled_lock = threading.Lock()
 
@@ -201,6 +202,10 @@ class _Channel:
             except OSError as exc:
                 raise self._fail(f"the sandbox server is gone ({exc.strerror})") from None
             view = view[n:]
+
+    def send_raw(self, data: bytes, *, timeout: float) -> None:
+        with self.lock:
+            self._send(data, time.monotonic() + timeout)
 
     def _recv(self, n: int, deadline: float) -> bytes:
         buf = bytearray()
@@ -379,10 +384,7 @@ class Sandbox(ABC):
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         """The argv that starts the server (`python_argv`) inside this backend with `env`."""
 
-    def _server_file(self, host_path: Path) -> str | None:
-        """Where the sandbox sees the compiled server written at host_path (None: this backend
-        cannot show it a host file; the source goes on the command line instead)."""
-        return None
+    host_bytecode: bool = True  # the server runs on the host's interpreter binary: send it compiled
 
     def _server_python(self) -> str:
         return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else os.path.realpath(
@@ -397,15 +399,9 @@ class Sandbox(ABC):
         env = {**ENV_ALLOWLIST, "HOME": "/root", **self.env, "CLAWGYM_WS": self.path,
                "CLAWGYM_KILL_ALL": "1" if (self.isolates or self.uid is not None) else "0"}
         python = self._server_python()
-        code, boot = compiled_server(python), None
-        if code is not None:
-            host_file = self.root / "server.bin"
-            host_file.write_bytes(code)
-            host_file.chmod(0o444)
-            self.root.chmod(0o711)  # the sandbox's uid may pass through to it, not list or write
-            seen = self._server_file(host_file)
-            boot = _BOOT.format(path=seen) if seen else None
-        argv = self._wrap_host_argv(self._server_argv([python, "-I", "-S", "-c", boot or SERVER_SOURCE], env))
+        code = compiled_server(python) if self.host_bytecode else None
+        boot = _BOOT.format(n=len(code)) if code else SERVER_SOURCE
+        argv = self._wrap_host_argv(self._server_argv([python, "-I", "-S", "-c", boot], env))
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=None if _DEBUG else subprocess.DEVNULL, start_new_session=True,
@@ -413,6 +409,8 @@ class Sandbox(ABC):
         except OSError as exc:
             raise SandboxError(f"{self.backend} sandbox could not start {argv[0]!r}: {exc}") from exc
         self._channel = _Channel(self._proc, self._fail)
+        if code:
+            self._channel.send_raw(code, timeout=30)
         self._call({"op": "hello"}, timeout=30)
         self._started = True
         if self._proxy is not None:
@@ -689,7 +687,7 @@ class Sandbox(ABC):
         cap = self.limits.workspace_bytes + (64 << 20)
         self._call({"op": "export", "path": self.path, "max_bytes": self.limits.workspace_bytes,
                     "max_entries": _files.MAX_WORKSPACE_ENTRIES},
-                   sink=out, timeout=600, max_bytes=cap * 2)
+                   sink=out, timeout=600, max_bytes=cap)
         out.seek(0)
         return out
 

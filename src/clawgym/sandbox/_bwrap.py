@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from clawgym.errors import SandboxError
-from clawgym.sandbox._base import SERVER_IN_SANDBOX, Sandbox
+from clawgym.sandbox._base import Sandbox
 from clawgym.sandbox._proxy import MODEL_SOCKET_IN_SANDBOX
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
@@ -38,12 +38,14 @@ class BwrapSandbox(Sandbox):
     def path(self) -> str:
         return self.mount_path
 
-    def _server_file(self, host_path: Path) -> str | None:
-        return SERVER_IN_SANDBOX
-
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         lim = self.limits
-        argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+        # --as-pid-1: the server is the namespace's init, so when it exits (its input ended: the
+        # host is gone) every process in the sandbox dies with it, and the agent's `kill -9 -1`
+        # cannot reach it (a namespace's init ignores signals from inside). No --die-with-parent:
+        # its signal follows the *thread* that started bwrap, and a session may outlive that
+        # thread (a trainer's worker pool).
+        argv = [bwrap_path(), "--unshare-all", "--new-session", "--as-pid-1",
                 "--uid", "0", "--gid", "0", "--hostname", "sandbox"]
         for d in _SYSTEM_DIRS:
             if os.path.islink(d):
@@ -61,8 +63,6 @@ class BwrapSandbox(Sandbox):
         argv += ["--dir", SHIM_DIR, "--symlink", python_argv[0], f"{SHIM_DIR}/python"]
         if self._proxy is not None:  # network policy "model": the one way out (see _proxy)
             argv += ["--bind", str(self._proxy.path), MODEL_SOCKET_IN_SANDBOX]
-        if (self.root / "server.bin").exists():
-            argv += ["--ro-bind", str(self.root / "server.bin"), SERVER_IN_SANDBOX]
         env = {**env, "PATH": env.get("PATH", "") + ":" + SHIM_DIR}
         self.env.setdefault("PATH", env["PATH"])
         argv.append("--clearenv")

@@ -136,8 +136,7 @@ class DockerSandbox(Sandbox):
     def _server_python(self) -> str:
         return "python3"  # the image's, found on the container's PATH
 
-    def _server_file(self, host_path: Path) -> str | None:
-        return None  # the source on the command line: any daemon, any Python of the image
+    host_bytecode = False  # the source on the command line: any daemon, any Python of the image
 
     def _wrap_host_argv(self, argv: list[str]) -> list[str]:
         return argv  # the limits are `docker run` flags; the CLI itself runs unwrapped

@@ -50,9 +50,6 @@ class ProcessSandbox(Sandbox):
     def _server_python(self) -> str:
         return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
-    def _server_file(self, host_path) -> str | None:
-        return str(host_path)
-
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         return python_argv
 

@@ -397,7 +397,10 @@ def op_exec(req):
         if left <= 0:
             timed_out = True
             break
-        events = poller.poll(left * 1000)
+        events = poller.poll(min(left, 1.0) * 1000)
+        if not events:
+            reap_orphans(c)
+            continue
         ready = set()
         for fd, ev in events:
             if fd == 0:
@@ -845,6 +848,29 @@ def op_hello(req):
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
 
 
+def reap_orphans(current=None):
+    """As the namespace's init, collect the exit of every process that lost its parent (and of
+    our own commands: `current` is the foreground one), so no zombie piles up against the
+    process limit."""
+    ours = {c.pid: c for c in [*procs.values(), *([current] if current else [])] if c.returncode is None}
+    for _ in range(1000):
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None:
+            return
+        child = ours.get(info.si_pid)
+        if child is not None:
+            child.poll()
+            ours.pop(info.si_pid)
+            continue
+        try:
+            os.waitpid(info.si_pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+
+
 def next_request():
     """Wait for the host's next request, draining background output meanwhile (so that a
     chatty background command never blocks on a full pipe)."""
@@ -852,7 +878,8 @@ def next_request():
         fds = background_fds()
         if not fds:
             return marshal.loads(read_frame())
-        ready = set(select.select([0, *fds], [], [])[0])
+        ready = set(select.select([0, *fds], [], [], 1.0)[0])
+        reap_orphans()
         if 0 in ready:
             return marshal.loads(read_frame())
         pump_background(ready)
@@ -883,6 +910,7 @@ def main():
             if isinstance(exc, OSError) and exc.filename:
                 msg = f"{msg}: {exc.filename}"
             reply({"ok": False, "error": msg, "errno": code})
+        reap_orphans()
     for c in procs.values():
         c.finish()
 
