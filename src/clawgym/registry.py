@@ -73,10 +73,9 @@ REGISTRY: dict[Kind, dict[str, Entry]] = {
         "bwrap": Entry("clawgym.sandbox:BwrapSandbox", binary="bwrap",
                        install="install bubblewrap (apt install bubblewrap), or pass --sandbox process"),
         "process": Entry("clawgym.sandbox:ProcessSandbox"),
-        # the sandbox package resolves it lazily too; point at its public name once it exports one
-        "docker": Entry("clawgym.sandbox._docker:DockerSandbox", binary="docker",
+        "docker": Entry("clawgym.sandbox:DockerSandbox", binary="docker",
                         install="install Docker and start its daemon, or pass --sandbox bwrap",
-                        probe="clawgym.sandbox._docker:check_docker"),
+                        probe="clawgym.sandbox:check_docker"),
     },
     "executor": {
         "local": Entry("clawgym.runs:LocalExecutor"),

@@ -13,6 +13,7 @@ from clawgym.sandbox._base import (
     SandboxLimitExceeded, SandboxLimits, iter_archive, read_archive,
 )
 from clawgym.sandbox._bwrap import BwrapSandbox
+from clawgym.sandbox._docker import DockerSandbox, check_docker
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._process import ProcessSandbox
 
@@ -24,8 +25,6 @@ def sandbox_class(name: str) -> type[Sandbox]:
     if name in BACKENDS:
         return BACKENDS[name]
     if name == "docker":
-        from clawgym.sandbox._docker import DockerSandbox
-
         return DockerSandbox
     if ":" in name:
         import importlib
@@ -40,7 +39,7 @@ def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
     return sandbox_class(backend)(**kwargs)
 
 
-__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "ExecResult", "FileStat", "ListEntry", "NetworkPolicy",
+__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "NetworkPolicy",
            "OperationError", "Process", "ProcessSandbox", "ReadPage", "Sandbox", "SandboxLimitExceeded",
            "SandboxLimits", "create_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
            "tar_files"]
