@@ -1,0 +1,367 @@
+"""The environment API: one Gymnasium-like interface over a sandbox session, shared by the LLM
+agent loop, evaluators and trainers.
+
+    env = ClawEnv(EnvConfig(max_steps=20))
+    obs = env.reset(task, seed=0)                   # system + user messages, tool schemas
+    while True:
+        reply = model.chat(obs.openai_messages(), obs.tools)          # or any policy
+        tool_msgs, reward, terminated, truncated, info = env.step(reply)
+        if terminated or truncated:
+            break                                    # reward = the verifier's score
+        ...
+    env.close()
+
+`step` takes the assistant turn as a `ModelResponse`, an `AssistantMessage`, an OpenAI-format
+dict, or raw completion text in our format (`<tool_call>{json}</tool_call>`); it runs the tool
+calls in the sandbox and returns their results as `ToolMessage`s. `terminated` means the agent
+finished (a reply with no tool call); `truncated` means a budget ended the episode (steps, wall
+time, tokens, context, malformed calls) or something failed (`info["stop_reason"]`). The reward is
+0 until the episode ends; then, for an environment that owns its sandbox, the final workspace is
+exported once every agent process has stopped and verified in a fresh sandbox (as `rollout()`
+does), and the reward is the verifier's score. Everything is recorded in `env.trajectory`.
+
+An environment can also be attached to a sandbox someone else owns (`reset(task, sandbox=sb,
+trajectory=traj)`): that is how `LLMAgent.run` works inside `rollout()`, which verifies itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, Field
+
+from clawgym.agent._messages import (
+    AssistantMessage, ChatMessage, SystemMessage, ToolMessage, UserMessage, from_openai, parse_message,
+)
+from clawgym.agent._tools import ToolBox
+from clawgym.agent._trajectory import StepRecord, StopReason, Trajectory, digest, workspace_diff
+from clawgym.errors import ClawGymError
+from clawgym.models import ModelResponse, ToolCall, Usage
+from clawgym.sandbox import OperationError, Sandbox, SandboxLimitExceeded, SandboxLimits, create_sandbox
+from clawgym.tasks import Task
+from clawgym.verify import Aggregation, VerifyResult
+from clawgym.verify import verify as verify_workspace
+
+Event = Callable[[str, dict[str, Any]], None]
+
+SYSTEM_PROMPT = """You are a personal assistant running inside OpenClaw, working on the user's computer.
+
+Your workspace is {mount}: it holds the user's files, and every relative path resolves against it.
+Tools:
+- read(path, offset, limit): read a text file.
+- write(path, content): create or overwrite a file (parent folders are created).
+- edit(path, old_string, new_string, replace_all): replace exact text in a file.
+- exec(command, workdir, timeout, background): run a bash command in the workspace.
+- apply_patch(input): change several files at once with a '*** Begin Patch' patch.
+- process(action, sessionId): list, poll, log, write to or kill background commands.
+
+Work step by step: inspect the inputs, do the work with the tools, and check your outputs.
+There is no network. When the task is complete, reply with a short summary and no tool call."""
+
+TERMINATING: frozenset[str] = frozenset({"final"})
+
+
+class EnvConfig(BaseModel):
+    """Budgets of one episode. Task limits fill what is left as None."""
+
+    max_steps: int | None = Field(default=None, ge=1, description="Most model turns (default 30).")
+    timeout_s: float | None = Field(default=None, gt=0, description="Agent wall time (default 600 s).")
+    max_tokens: int | None = Field(default=None, ge=1, description="Total tokens, all turns (none by default).")
+    context_tokens: int | None = Field(default=None, ge=1, description="Stop when a prompt grows past this.")
+    max_malformed: int = Field(default=3, ge=0, description="Malformed tool calls tolerated before stopping.")
+    exec_timeout_s: float = Field(default=120.0, gt=0, description="Default timeout of one exec.")
+    system_prompt: str | None = None
+
+
+class Observation(BaseModel):
+    """What the policy sees at the start: the conversation so far and the tools it may call."""
+
+    task_id: str
+    messages: list[ChatMessage]
+    tools: list[dict[str, Any]]
+
+    def openai_messages(self) -> list[dict[str, Any]]:
+        return [m.openai() for m in self.messages]
+
+
+class StepResult(NamedTuple):
+    """Gymnasium's 5-tuple: unpack it as `msgs, reward, terminated, truncated, info = env.step(a)`."""
+
+    messages: list[ToolMessage]
+    reward: float
+    terminated: bool
+    truncated: bool
+    info: dict[str, Any]
+
+
+class EnvError(ClawGymError):
+    """The environment was used out of order (step before reset, after the end, ...)."""
+
+
+class ClawEnv:
+    """One episode at a time over one sandbox session (see the module docstring)."""
+
+    def __init__(self, config: EnvConfig | None = None, *, backend: str = "bwrap",
+                 limits: SandboxLimits | None = None, aggregation: Aggregation = "default",
+                 verify: bool = True, on_event: Event | None = None, **verify_kwargs: Any):
+        self.config = config or EnvConfig()
+        self.backend, self.limits, self.aggregation = backend, limits, aggregation
+        self.verify, self.verify_kwargs = verify, verify_kwargs
+        self.on_event = on_event
+        self.task: Task | None = None
+        self.sandbox: Sandbox | None = None
+        self.trajectory: Trajectory | None = None
+        self.tools: ToolBox | None = None
+        self.reward: float = 0.0
+        self.done = False
+        self._owned = False
+        self._start = self._last = 0.0
+        self._malformed = 0
+
+    # -- the interface ------------------------------------------------------------------------
+    def reset(self, task: Task, seed: int | None = None, *, sandbox: Sandbox | None = None,
+              trajectory: Trajectory | None = None) -> Observation:
+        """Start an episode on `task`: a fresh sandbox session from its workspace (or the given
+        `sandbox`, which stays the caller's: not verified, not closed here). `seed` is recorded
+        as the trajectory's sample number (tasks are deterministic; sampling seeds belong to the
+        policy). Returns the system and user messages and the tool schemas."""
+        self.close()
+        cfg = self.config
+        self.task, self.reward, self.done, self._malformed = task, 0.0, False, 0
+        if sandbox is None:
+            sandbox = create_sandbox(self.backend, files=task.workspace, mount_path=task.mount_path,
+                                     limits=self.limits)
+            self._owned = True
+        self.sandbox = sandbox
+        self.trajectory = trajectory if trajectory is not None else \
+            Trajectory(task_id=task.id, sample=seed or 0, agent={"name": "env"})
+        self.max_steps = cfg.max_steps or task.limits.max_steps or 30
+        self.timeout_s = cfg.timeout_s or task.limits.timeout_s or 600.0
+        self.max_tokens = cfg.max_tokens or task.limits.max_tokens
+        self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
+        system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=sandbox.path)
+        traj = self.trajectory
+        traj.tools = self.tools.schemas()
+        traj.messages = [{"role": "system", "content": system}, {"role": "user", "content": task.instruction}]
+        self._emit("user", {"content": task.instruction})
+        self._start = self._last = time.monotonic()
+        sandbox.deadline = self._start + self.timeout_s  # no sandbox call outlives the agent's wall time
+        return Observation(task_id=task.id, messages=[SystemMessage(content=system),
+                                                      UserMessage(content=task.instruction)],
+                           tools=traj.tools)
+
+    def step(self, action: ModelResponse | AssistantMessage | dict[str, Any] | str, *,
+             usage: Usage | None = None, token_ids: list[int] | None = None,
+             logprobs: list[float] | None = None, finish_reason: str | None = None) -> StepResult:
+        """Apply one assistant turn: record it, run its tool calls in the sandbox, check the
+        budgets. A `ModelResponse` brings its own usage, token ids and logprobs; for the other
+        forms pass them as keywords (usage counts toward `max_tokens` and `context_tokens`)."""
+        traj, tools = self._live()
+        now = time.monotonic()
+        step = StepRecord(index=len(traj.steps), started_s=round(self._last - self._start, 4),
+                          model_s=now - self._last)
+        if isinstance(action, ModelResponse):
+            msg, calls = action.message(), list(action.tool_calls)
+            usage = usage or action.usage
+            token_ids = token_ids if token_ids is not None else action.token_ids
+            logprobs = logprobs if logprobs is not None else action.logprobs
+            finish_reason = finish_reason or action.finish_reason
+        else:
+            typed = AssistantMessage.from_text(action) if isinstance(action, str) else parse_message(action)
+            if not isinstance(typed, AssistantMessage):
+                raise EnvError(f"step() takes the assistant's turn, got a {typed.role!r} message")
+            msg, calls = typed.openai(), typed.calls()
+        usage = usage or Usage()
+        step.usage, step.finish_reason, step.token_ids, step.logprobs = usage, finish_reason, token_ids, logprobs
+        traj.usage = Usage(prompt_tokens=traj.usage.prompt_tokens + usage.prompt_tokens,
+                           completion_tokens=traj.usage.completion_tokens + usage.completion_tokens)
+        traj.messages.append(msg)
+        traj.steps.append(step)
+        self._emit("assistant", {"content": msg.get("content"), "tool_calls": [c.model_dump() for c in calls]})
+        if not calls:
+            traj.final_message = msg.get("content") or ""
+            return self._end("final", [])
+        out: list[ToolMessage] = []
+        t1 = time.monotonic()
+        try:
+            for call in calls:
+                out.append(self._call(call, step))
+        except ClawGymError as exc:
+            if not self._owned:
+                raise  # the sandbox's owner (rollout) records it
+            step.tools_s = time.monotonic() - t1
+            limit = isinstance(exc, SandboxLimitExceeded)
+            traj.status = "agent_error" if limit else "infra_error"
+            traj.error = str(exc) if limit else f"{type(exc).__name__}: {exc}"
+            return self._end("sandbox_limit" if limit else "agent_crash", out)
+        step.tools_s = time.monotonic() - t1
+        if self._malformed > self.config.max_malformed:
+            return self._end("malformed_tool_calls", out)
+        if self.max_tokens is not None and traj.usage.total >= self.max_tokens:
+            return self._end("max_tokens", out)
+        if self.config.context_tokens is not None and usage.prompt_tokens >= self.config.context_tokens:
+            return self._end("context_length", out)
+        if len(traj.steps) >= self.max_steps:
+            return self._end("max_steps", out)
+        if self.time_left_s <= 0:
+            return self._end("timeout", out)
+        self._last = time.monotonic()
+        return StepResult(out, 0.0, False, False, self._info(None))
+
+    def stop(self, reason: StopReason, *, status: str | None = None, error: str | None = None) -> StepResult:
+        """End the episode from outside a step: the policy could not answer (`model_error`,
+        `context_length`), the wall time ran out before it was asked (`timeout`), ... The
+        episode is truncated and (for an owned sandbox) verified as it stands."""
+        traj, _ = self._live()
+        if status is not None:
+            traj.status = status  # type: ignore[assignment]
+            traj.error = error
+        return self._end(reason, [])
+
+    def close(self) -> None:
+        """Free the session (an owned sandbox is destroyed; an attached one only loses its tools)."""
+        if self.tools is not None:
+            self.tools.close()
+            self.tools = None
+        if self._owned and self.sandbox is not None:
+            self.sandbox.close()
+        if self.sandbox is not None and not self._owned:
+            self.sandbox = None
+        self.sandbox, self._owned = None, False
+
+    def __enter__(self) -> "ClawEnv":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- conveniences ------------------------------------------------------------------------
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The conversation so far, in OpenAI format (what a chat model is given next)."""
+        return self.trajectory.messages if self.trajectory is not None else []
+
+    def typed_messages(self) -> list[Any]:
+        return from_openai(self.messages)
+
+    @property
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        return self.tools.schemas() if self.tools is not None else []
+
+    @property
+    def time_left_s(self) -> float:
+        """Seconds of the episode's wall time left (give it to the model as its timeout)."""
+        return self.timeout_s - (time.monotonic() - self._start) if self.task is not None else 0.0
+
+    # -- internals ---------------------------------------------------------------------------
+    def _live(self) -> tuple[Trajectory, ToolBox]:
+        if self.trajectory is None or self.tools is None:
+            raise EnvError("call reset(task) before step()")
+        if self.done:
+            raise EnvError(f"the episode has ended ({self.trajectory.stop_reason}); call reset(task) for another")
+        return self.trajectory, self.tools
+
+    def _call(self, call: ToolCall, step: StepRecord) -> ToolMessage:
+        assert self.tools is not None
+        step.tool_calls.append(call.name)
+        if call.error is not None or call.parsed is None:
+            text, is_error = f"Error: malformed tool call: {call.error}", True
+        else:
+            res = self.tools.call(call.name, call.parsed, time_left_s=self.time_left_s)
+            text, is_error = res.content, res.is_error
+        if is_error:
+            step.errors.append(text[:300])
+            if call.error is not None or text.startswith(("Error: unknown tool", "Error: bad arguments")):
+                self._malformed += 1
+        msg = ToolMessage(tool_call_id=call.id, content=text, name=call.name, is_error=is_error)
+        self.trajectory.messages.append(msg.openai())  # type: ignore[union-attr]
+        self._emit("tool", {"name": call.name, "content": text, "is_error": is_error})
+        return msg
+
+    def _info(self, reason: str | None) -> dict[str, Any]:
+        traj = self.trajectory
+        assert traj is not None
+        info: dict[str, Any] = {"stop_reason": reason, "step": len(traj.steps), "malformed": self._malformed,
+                                "usage": traj.usage.model_dump(), "status": traj.status}
+        if traj.verification is not None:
+            info["verification"] = traj.verification
+        return info
+
+    def _end(self, reason: str, out: list[ToolMessage]) -> StepResult:
+        traj = self.trajectory
+        assert traj is not None
+        traj.stop_reason = reason  # type: ignore[assignment]
+        self.done = True
+        if self._owned:
+            self._finish()
+        terminated = reason in TERMINATING
+        return StepResult(out, self.reward, terminated, not terminated, self._info(reason))
+
+    def _finish(self) -> None:
+        """Stop everything the agent left running, export the workspace and verify it in a fresh
+        sandbox (what rollout() does after agent.run), then free the session."""
+        traj, task, sb = self.trajectory, self.task, self.sandbox
+        assert traj is not None and task is not None and sb is not None
+        traj.agent_s = time.monotonic() - self._start
+        sb.deadline = None  # the agent's budget is spent; stopping and export have their own bounds
+        if self.tools is not None:
+            self.tools.close()
+            self.tools = None
+        try:
+            sb.kill_all()
+            archive = sb.export()
+        except OperationError as exc:
+            if self.verify:
+                traj.verification = VerifyResult(task_id=task.id, status="verifier_error", score=0.0,
+                                                 aggregation=self.aggregation,
+                                                 error=f"the final workspace was refused: {exc}")
+            self.close()
+            return
+        except ClawGymError as exc:
+            if traj.status == "done":
+                limit = isinstance(exc, SandboxLimitExceeded)
+                traj.status = "agent_error" if limit else "infra_error"
+                traj.stop_reason = "sandbox_limit" if limit else traj.stop_reason
+                traj.error = f"the final workspace could not be read: {exc}"
+            if self.verify:
+                traj.verification = VerifyResult(task_id=task.id, status="verifier_error", score=0.0,
+                                                 aggregation=self.aggregation, error=f"no workspace to verify: {exc}")
+            self.close()
+            return
+        self.close()
+        with archive:
+            traj.diff = workspace_diff(task.workspace, digest(archive))
+            if self.verify:
+                archive.seek(0)
+                t = time.monotonic()
+                traj.verification = verify_workspace(task, archive=archive, aggregation=self.aggregation,
+                                                     backend=self.backend, transcript=traj.messages,
+                                                     final_message=traj.final_message, **self.verify_kwargs)
+                traj.verify_s = time.monotonic() - t
+                self.reward = traj.verification.score
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, data)
+
+
+def run_policy(env: ClawEnv, task: Task, policy: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any],
+               seed: int | None = None) -> Trajectory:
+    """Drive one episode with `policy(messages, tools) -> assistant turn` (any form `step`
+    takes) and return the trajectory. The environment is left closed."""
+    obs = env.reset(task, seed)
+    try:
+        while True:
+            result = env.step(policy(env.messages, obs.tools))
+            if result.terminated or result.truncated:
+                break
+    finally:
+        env.close()
+    assert env.trajectory is not None
+    return env.trajectory
+
+
+__all__ = ["SYSTEM_PROMPT", "ChatMessage", "ClawEnv", "EnvConfig", "EnvError", "Observation", "StepResult",
+           "run_policy"]
