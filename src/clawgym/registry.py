@@ -60,6 +60,9 @@ REGISTRY: dict[Kind, dict[str, Entry]] = {
         "llm": Entry("clawgym.agent:LLMAgent", needs_model=True),
         "oracle": Entry("clawgym.agent:OracleAgent"),
         "noop": Entry("clawgym.agent:NoopAgent"),
+        # the agent package exports no name for it yet (its __init__ is shared); the module is its home
+        "openclaw": Entry("clawgym.agent._openclaw:OpenClawAgent", needs_model=True,
+                          install="clawgym openclaw install"),
     },
     "model": {
         "openai": Entry("clawgym.models:load_model", arg="NAME", modules=("openai",), install="pip install openai"),

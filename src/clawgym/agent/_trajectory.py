@@ -22,7 +22,8 @@ from clawgym.verify import VerifyResult
 
 StopReason = Literal["final", "max_steps", "timeout", "max_tokens", "context_length",
                      "malformed_tool_calls", "model_error", "agent_crash", "solution_done", "noop",
-                     "sandbox_limit", "interrupted"]
+                     "sandbox_limit", "interrupted", "agent_exit"]
+# agent_exit: an external agent (the real OpenClaw) ended its run by itself
 Status = Literal["done", "agent_error", "infra_error"]
 _TEXT_LIMIT = 64 * 1024
 
@@ -71,6 +72,8 @@ class Trajectory(BaseModel):
     verify_s: float = 0.0
     diff: list[FileChange] = Field(default_factory=list)
     verification: VerifyResult | None = None
+    model_requests: list[dict[str, Any]] = Field(
+        default_factory=list, description="External agents: every request sent to the model, as sent, and its answer.")
 
     @property
     def score(self) -> float:
