@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,20 @@ To call a function, answer with a JSON object inside <tool_call></tool_call> tag
 
 
 class HFModel(ChatModel):
-    def __init__(self, model: Any, tokenizer: Any, *, name: str = "hf", default_max_tokens: int = 512):
+    """`batching=True` (the default): concurrent `chat()` calls share forward passes through a
+    continuous-batching engine (`_batch.BatchEngine`); `max_batch` bounds the running batch.
+    `batching=False` runs `generate()` one call at a time behind a lock."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, name: str = "hf", default_max_tokens: int = 512,
+                 batching: bool = True, max_batch: int = 16):
         self.model, self.tokenizer, self.name = model, tokenizer, name
         self.default_max_tokens = default_max_tokens
         self._lock = threading.Lock()  # generate() is not re-entrant
+        self._tok_lock = threading.Lock()  # nor is a fast tokenizer, strictly
         self._template_has_tools: bool | None = None
+        self.batching = batching and _batchable(model)
+        self.max_batch = max_batch
+        self._engine: Any = None
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **kw: Any) -> "HFModel":
@@ -51,6 +61,38 @@ class HFModel(ChatModel):
     def config(self) -> dict[str, Any]:
         return {"kind": "hf", "name": self.name,
                 "max_positions": getattr(self.model.config, "max_position_embeddings", None)}
+
+    def eos_ids(self) -> set[int]:
+        gen_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        ids = {self.tokenizer.eos_token_id} | set(gen_eos if isinstance(gen_eos, list) else [gen_eos])
+        return {i for i in ids if i is not None}
+
+    def engine(self) -> Any:
+        """The continuous-batching engine (started on first use)."""
+        with self._lock:
+            if self._engine is None:
+                from clawgym.models._batch import BatchEngine
+
+                pad = self.tokenizer.pad_token_id
+                self._engine = BatchEngine(self.model, eos_ids=self.eos_ids(),
+                                           pad_id=pad if pad is not None else self.tokenizer.eos_token_id,
+                                           decode=self._decode, max_batch=self.max_batch)
+            return self._engine
+
+    def _decode(self, ids: list[int]) -> str:
+        with self._tok_lock:
+            return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def encode_prompt(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[int]:
+        """The exact prompt token ids `chat()` feeds the model."""
+        prompt = self.render(messages, tools)
+        with self._tok_lock:
+            return self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
     def template_has_tools(self) -> bool:
         """Whether the chat template renders the tool schemas (probe once)."""
@@ -83,6 +125,8 @@ class HFModel(ChatModel):
         import torch
 
         params = params or SamplingParams()
+        if self.batching:
+            return self._chat_batched(messages, tools, params, timeout_s)
         prompt = self.render(messages, tools)
         enc = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         n_prompt = enc["input_ids"].shape[1]
@@ -121,6 +165,38 @@ class HFModel(ChatModel):
                              usage=Usage(prompt_tokens=n_prompt, completion_tokens=len(new_ids)),
                              token_ids=new_ids, logprobs=logprobs,
                              prompt_token_ids=enc["input_ids"][0].tolist())
+
+
+    def _chat_batched(self, messages, tools, params: SamplingParams, timeout_s: float | None) -> ModelResponse:
+        from clawgym.models._batch import GenRequest
+
+        prompt_ids = self.encode_prompt(messages, tools)
+        n_prompt = len(prompt_ids)
+        max_new = params.max_tokens or self.default_max_tokens
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit is not None and n_prompt >= limit:
+            raise ContextLengthError(f"prompt of {n_prompt} tokens does not fit {self.name}'s {limit}")
+        if limit is not None:
+            max_new = min(max_new, limit - n_prompt)
+        deadline = time.monotonic() + max(timeout_s, 0.01) if timeout_s is not None else None
+        out = self.engine().generate(GenRequest(
+            prompt_ids=prompt_ids, max_new_tokens=max_new, temperature=float(params.temperature or 0),
+            top_p=params.top_p, seed=params.seed, stop=params.stop, deadline=deadline))
+        content, calls = parse_text_tool_calls(self._decode(out.token_ids))
+        return ModelResponse(content=content or None, tool_calls=calls,
+                             finish_reason="tool_calls" if calls else out.finish_reason,
+                             usage=Usage(prompt_tokens=n_prompt, completion_tokens=len(out.token_ids)),
+                             token_ids=out.token_ids, logprobs=out.logprobs, prompt_token_ids=prompt_ids)
+
+
+def _batchable(model: Any) -> bool:
+    """The engine keeps a plain (full-attention) KV cache: sliding-window and recurrent models
+    fall back to one `generate()` at a time."""
+    cfg = getattr(model, "config", None)
+    if cfg is None or getattr(cfg, "sliding_window", None) or getattr(cfg, "is_encoder_decoder", False):
+        return False
+    types = getattr(cfg, "layer_types", None)
+    return not types or all(t == "full_attention" for t in types)
 
 
 def _textual(message: dict[str, Any], native: bool) -> dict[str, Any]:

@@ -1,0 +1,269 @@
+"""Continuous batching for in-process causal LMs: many threads, one forward pass per step.
+
+Requests arrive from any number of threads (`BatchEngine.generate`, blocking). One worker thread
+owns the model: it admits waiting requests (a left-padded batch prefill, identical prompts
+prefilled once — a GRPO group shares its prompt), merges their KV cache into the running batch,
+and decodes one token for every running sequence per forward pass. Each sequence finishes on
+its own (EOS, stop string, token budget, deadline) and leaves the batch at once; newcomers join
+at the next step, so no request waits for a whole batch to drain.
+
+Token ids and logprobs come back per request. A logprob is that of the sampled token under the
+distribution it was drawn from before top-p truncation: `log_softmax(logits / T)` when sampling,
+`log_softmax(logits)` when greedy (the quantity TRL's GRPO recomputes under the policy).
+A seeded request draws from its own generator, so its tokens do not depend on its neighbours.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from clawgym.models._base import ModelError
+
+
+@dataclass
+class GenRequest:
+    prompt_ids: list[int]
+    max_new_tokens: int
+    temperature: float = 0.0
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] | None = None
+    deadline: float | None = None  # time.monotonic() after which the request ends as "length"
+
+
+@dataclass
+class GenResult:
+    token_ids: list[int]
+    logprobs: list[float]
+    finish_reason: str  # "stop" (EOS or a stop string) or "length" (budget or deadline)
+    prompt_tokens: int
+
+
+@dataclass
+class _Row:
+    req: GenRequest
+    future: Future
+    generator: torch.Generator | None
+    n_real: int  # real (non-pad) tokens in the cache for this row
+    ids: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    done: str | None = None
+
+
+@dataclass
+class EngineStats:
+    forward_passes: int = 0
+    prefill_tokens: int = 0
+    prefill_deduped: int = 0  # prompts served by another identical prompt's prefill
+    decode_tokens: int = 0
+    max_batch_seen: int = 0
+
+
+class BatchEngine:
+    """Continuous batching over one `transformers` causal LM (any model taking `cache=`)."""
+
+    def __init__(self, model: Any, *, eos_ids: set[int], pad_id: int, decode: Any = None,
+                 max_batch: int = 16, gather_s: float = 0.02):
+        self.model, self.eos_ids, self.pad_id = model, set(eos_ids), pad_id
+        self.decode = decode  # ids -> text, for stop strings
+        self.max_batch, self.gather_s = max_batch, gather_s
+        self.stats = EngineStats()
+        self._cond = threading.Condition()
+        self._pending: list[_Row] = []
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        # the running batch
+        self._rows: list[_Row] = []
+        self._kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+        self._mask: torch.Tensor | None = None  # [B, L] 1 = real token
+        self._last: torch.Tensor | None = None  # [B] the token each row feeds next
+
+    # -- the caller's side ------------------------------------------------------------------
+    def submit(self, req: GenRequest) -> Future:
+        if req.max_new_tokens < 1:
+            raise ValueError("max_new_tokens must be >= 1")
+        gen = None
+        if req.temperature > 0:
+            gen = torch.Generator()
+            gen.manual_seed(req.seed if req.seed is not None else int(torch.randint(0, 2**62, (1,))))
+        row = _Row(req=req, future=Future(), generator=gen, n_real=len(req.prompt_ids))
+        with self._cond:
+            if self._closed:
+                raise ModelError("the model was closed")
+            self._pending.append(row)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="clawgym-batch-engine", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+        return row.future
+
+    def generate(self, req: GenRequest) -> GenResult:
+        return self.submit(req).result()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+
+    # -- the worker ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._rows and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    err = ModelError("the model was closed")
+                    for row in self._pending + self._rows:
+                        if not row.future.done():
+                            row.future.set_exception(err)
+                    self._pending, self._rows = [], []
+                    return
+                if not self._rows and self.gather_s > 0:  # idle: let a burst of requests gather
+                    end = time.monotonic() + self.gather_s
+                    while len(self._pending) < self.max_batch and (left := end - time.monotonic()) > 0:
+                        self._cond.wait(left)
+                room = self.max_batch - len(self._rows)
+                new, self._pending = self._pending[:room], self._pending[room:]
+            try:
+                with torch.no_grad():
+                    if new:
+                        self._admit(new)
+                    if self._rows:
+                        self._step()
+            except BaseException as exc:  # a model failure fails the requests it touched, not the engine
+                err = exc if isinstance(exc, ModelError) else ModelError(f"generation failed: {type(exc).__name__}: {exc}")
+                for row in self._rows + new:
+                    if not row.future.done():
+                        row.future.set_exception(err)
+                self._rows, self._kv, self._mask, self._last = [], None, None, None
+
+    def _forward(self, input_ids, mask, positions, kv):
+        from transformers import DynamicCache
+
+        cache = DynamicCache(ddp_cache_data=kv) if kv is not None else DynamicCache()
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache,
+                         use_cache=True, logits_to_keep=1)
+        self.stats.forward_passes += 1
+        new_kv = [(layer.keys, layer.values) for layer in out.cache.layers]
+        return out.logits[:, -1, :].float(), new_kv
+
+    def _admit(self, rows: list[_Row]) -> None:
+        """Prefill the newcomers (identical prompts once), sample their first token, merge."""
+        unique: dict[tuple[int, ...], int] = {}
+        which = [unique.setdefault(tuple(r.req.prompt_ids), len(unique)) for r in rows]
+        prompts = list(unique)
+        length = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), length), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(prompts), length), dtype=torch.long)
+        for i, p in enumerate(prompts):
+            ids[i, length - len(p):] = torch.tensor(p, dtype=torch.long)
+            mask[i, length - len(p):] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        logits, kv = self._forward(ids, mask, positions, None)
+        self.stats.prefill_tokens += sum(len(p) for p in prompts)
+        self.stats.prefill_deduped += len(rows) - len(prompts)
+        index = torch.tensor(which, dtype=torch.long)
+        if len(prompts) != len(rows) or which != list(range(len(rows))):
+            kv = [(k.index_select(0, index), v.index_select(0, index)) for k, v in kv]
+            mask = mask.index_select(0, index)
+        logits = logits.index_select(0, index)
+        first = self._sample(rows, logits)
+        self._merge(rows, kv, mask, first)
+        self.stats.max_batch_seen = max(self.stats.max_batch_seen, len(self._rows))
+        self._finish_some()
+
+    def _merge(self, rows, kv, mask, first) -> None:
+        if not self._rows:
+            self._rows, self._kv, self._mask, self._last = list(rows), kv, mask, first
+            return
+        la, ln = self._mask.shape[1], mask.shape[1]
+
+        def left_pad(t: torch.Tensor, n: int, dim: int) -> torch.Tensor:
+            if n == 0:
+                return t
+            shape = list(t.shape)
+            shape[dim] = n
+            return torch.cat([t.new_zeros(shape), t], dim=dim)
+
+        width = max(la, ln)
+        self._kv = [(torch.cat([left_pad(ka, width - la, 2), left_pad(kn, width - ln, 2)]),
+                     torch.cat([left_pad(va, width - la, 2), left_pad(vn, width - ln, 2)]))
+                    for (ka, va), (kn, vn) in zip(self._kv, kv)]
+        self._mask = torch.cat([left_pad(self._mask, width - la, 1), left_pad(mask, width - ln, 1)])
+        self._last = torch.cat([self._last, first])
+        self._rows += rows
+
+    def _step(self) -> None:
+        """One decode step for every running row."""
+        b = len(self._rows)
+        self.stats.max_batch_seen = max(self.stats.max_batch_seen, b)
+        self._mask = torch.cat([self._mask, self._mask.new_ones((b, 1))], dim=1)
+        positions = torch.tensor([[r.n_real] for r in self._rows], dtype=torch.long)
+        logits, self._kv = self._forward(self._last.view(b, 1), self._mask, positions, self._kv)
+        for r in self._rows:
+            r.n_real += 1
+        self._last = self._sample(self._rows, logits)
+        self._finish_some()
+
+    def _sample(self, rows: list[_Row], logits: torch.Tensor) -> torch.Tensor:
+        chosen = []
+        for row, lg in zip(rows, logits):
+            t = row.req.temperature
+            if t > 0:
+                logp = torch.log_softmax(lg / t, dim=-1)
+                probs = logp.exp()
+                if row.req.top_p is not None and row.req.top_p < 1:
+                    sp, si = probs.sort(descending=True)
+                    cut = sp.cumsum(-1) - sp > row.req.top_p  # keep the smallest set reaching top_p
+                    sp[cut] = 0
+                    probs = torch.zeros_like(probs).scatter_(0, si, sp)
+                tok = int(torch.multinomial(probs, 1, generator=row.generator))
+            else:
+                logp = torch.log_softmax(lg, dim=-1)
+                tok = int(lg.argmax())
+            row.ids.append(tok)
+            row.logprobs.append(float(logp[tok]))
+            self.stats.decode_tokens += 1
+            row.done = self._finished(row, tok)
+            chosen.append(tok)
+        return torch.tensor(chosen, dtype=torch.long)
+
+    def _finished(self, row: _Row, tok: int) -> str | None:
+        if tok in self.eos_ids:
+            return "stop"
+        if row.req.stop and self.decode is not None:
+            text = self.decode(row.ids)
+            if any(s in text for s in row.req.stop):
+                return "stop"
+        if len(row.ids) >= row.req.max_new_tokens:
+            return "length"
+        if row.req.deadline is not None and time.monotonic() >= row.req.deadline:
+            return "length"
+        return None
+
+    def _finish_some(self) -> None:
+        keep = [i for i, r in enumerate(self._rows) if r.done is None]
+        for r in self._rows:
+            if r.done is not None:
+                r.future.set_result(GenResult(token_ids=r.ids, logprobs=r.logprobs, finish_reason=r.done,
+                                              prompt_tokens=len(r.req.prompt_ids)))
+        if len(keep) == len(self._rows):
+            return
+        if not keep:
+            self._rows, self._kv, self._mask, self._last = [], None, None, None
+            return
+        idx = torch.tensor(keep, dtype=torch.long)
+        mask = self._mask.index_select(0, idx)
+        lead = int((mask.sum(0) == 0).long().cumprod(0).sum())  # columns that are padding for every row
+        self._mask = mask[:, lead:]
+        self._kv = [(k.index_select(0, idx)[:, :, lead:], v.index_select(0, idx)[:, :, lead:]) for k, v in self._kv]
+        self._last = self._last.index_select(0, idx)
+        self._rows = [self._rows[i] for i in keep]
