@@ -14,7 +14,7 @@ from clawgym.synth.families import (
     DIFFICULTIES, HELDOUT_FAMILIES, HELDOUT_SEED_START, families, generate_task, generate_tasks, get_family,
     split_of,
 )
-from clawgym.verify._qa import mutations as qa_mutations
+from clawgym.verify import mutations as qa_mutations
 from tests.conftest import requires_bwrap
 from tests.synth.harness import Materialised, placeholders, read_files, run_batch, score
 

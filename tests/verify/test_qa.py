@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from clawgym.tasks import CANONICAL_REWARD_SH
-from clawgym.verify._qa import mutations, qa_task
+from clawgym.verify import mutations, qa_task
 from clawgym.tasks import Task, TaskFile
 from tests.conftest import requires_bwrap
 
