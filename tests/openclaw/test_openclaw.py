@@ -138,8 +138,9 @@ def test_model_error_is_recorded_as_such(install):
 
 
 def test_openclaw_crash_is_recorded_as_a_crash(install):
-    kill = ("for p in /proc/[0-9]*; do grep -q openclaw.mjs $p/cmdline 2>/dev/null && kill -9 ${p#/proc/}; done; "
-            "echo unreachable")
+    # OpenClaw's main process names itself "openclaw-agent"; its exec tool kills it mid-run
+    kill = ("for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\" in "
+            "openclaw-agent*) kill -9 ${p#/proc/};; esac; done; echo unreachable")
     with FaultServer([sse(None, [("exec", {"command": kill})])]) as srv:
         traj = rollout(_task(), OpenClawAgent(endpoint=srv.url, model_id="fake", install=install))
     assert traj.stop_reason == "agent_crash" and traj.status == "agent_error", (traj.stop_reason, traj.error)
