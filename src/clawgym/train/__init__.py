@@ -1,0 +1,13 @@
+"""Training on what was run: trajectories -> SFT datasets (assistant-only loss masks) and
+fine-tuning with TRL; teacher trajectories made of real tool calls. The environment API that
+trainers drive lives in `clawgym.agent` (`ClawEnv`)."""
+
+from clawgym.train._data import (
+    ChatRenderer, SFTDataConfig, SFTDataError, build_sft_dataset, clean_messages, export_openai_jsonl,
+    load_trajectories, openai_messages, select_trajectories, tokenize_sft_dataset,
+)
+from clawgym.train._sft import LoraSpec, SFTConfigError, SFTResult, SFTTrainConfig, load_base, train_sft
+
+__all__ = ["ChatRenderer", "LoraSpec", "SFTConfigError", "SFTDataConfig", "SFTDataError", "SFTResult",
+           "SFTTrainConfig", "build_sft_dataset", "clean_messages", "export_openai_jsonl", "load_base",
+           "load_trajectories", "openai_messages", "select_trajectories", "tokenize_sft_dataset", "train_sft"]
