@@ -8,6 +8,7 @@ installed (CI runs `clawgym openclaw install` first)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -173,8 +174,9 @@ def test_parity_with_our_loop(install, repo_tasks):
 def test_clawgym_run_agent_openclaw(install, tmp_path):
     script = tmp_path / "script.json"
     script.write_text(json.dumps(parity_script()))
-    out = tmp_path / "run"
-    argv = [sys.executable, "-m", "clawgym", "run", str(REPO_TASKS), "--task", "task_0185", "--agent", "openclaw",
+    out, tasks = tmp_path / "run", tmp_path / "tasks"
+    shutil.copytree(REPO_TASKS / "task_0185", tasks / "task_0185")
+    argv = [sys.executable, "-m", "clawgym", "run", str(tasks), "--agent", "openclaw",
             "--model", f"scripted:{script}", "--samples", "2", "--concurrency", "2", "--out", str(out)]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=480, env={"PATH": "/usr/bin:/bin",
                                                                                  "HOME": "/root", "COLUMNS": "200"})

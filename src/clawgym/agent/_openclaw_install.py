@@ -56,6 +56,7 @@ class OpenClawInstall:
 
     @property
     def compile_cache(self) -> Path:
+        """Node's compile cache, warmed at install for the path sandboxes see (may be absent)."""
         return self.root / "compile-cache"
 
 
@@ -89,14 +90,56 @@ def verify(root: Path, *, run: bool = True) -> OpenClawInstall:
         if node.stdout.strip() != f"v{NODE_VERSION}":
             raise OpenClawInstallError(f"{inst.node} reports {node.stdout.strip() or node.stderr.strip()!r}, "
                                        f"expected v{NODE_VERSION}")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir(),
-               "NODE_COMPILE_CACHE": str(inst.compile_cache)}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tempfile.gettempdir()}
         claw = subprocess.run([str(inst.node), str(inst.entry), "--version"], capture_output=True, text=True,
                               timeout=300, env=env)
         if OPENCLAW_VERSION not in claw.stdout:
             raise OpenClawInstallError(f"openclaw --version printed {(claw.stdout + claw.stderr).strip()[:300]!r}, "
                                        f"expected {OPENCLAW_VERSION}")
     return inst
+
+
+def warm_compile_cache(root: Path, in_sandbox: str = "/run/clawgym/openclaw") -> None:
+    """Run one short OpenClaw turn (a scripted model answering a read and a final reply) with
+    Node's compile cache on, its files at the path sandboxes see (`in_sandbox`), so that every
+    sandboxed start reads compiled code instead of compiling ~100 MB of JavaScript (about half
+    of its start-up). Trusted and install-time only: sandboxes see the cache read-only."""
+    from clawgym.agent._openclaw import ModelFront, _Recorder
+    from clawgym.models import ScriptedModel
+
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise OpenClawInstallError("bwrap is not installed")
+    cache = Path(root) / "compile-cache"
+    cache.mkdir(exist_ok=True)
+    model = ScriptedModel([{"content": None, "tool_calls": [{"name": "read", "arguments": {"path": "hello.txt"}}]},
+                           {"content": None, "tool_calls": [{"name": "exec", "arguments": {"command": "true"}}]}],
+                          final="ok")
+    front = ModelFront(_Recorder(None, float("inf")), model=model)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            home, ws, state = Path(tmp, "home"), Path(tmp, "ws"), Path(tmp, "state")
+            for d in (home, ws, state):
+                d.mkdir()
+            (ws / "hello.txt").write_text("hello\n")
+            cfg = Path(tmp, "config.json")
+            cfg.write_text(json.dumps({"models": {"mode": "replace", "providers": {"clawgym": {
+                "baseUrl": front.url, "apiKey": "warm", "api": "openai-completions",
+                "models": [{"id": "warm", "name": "warm", "reasoning": False, "input": ["text"],
+                            "contextWindow": 131072, "maxTokens": 4096}]}}}}))
+            argv = [bwrap, "--dev-bind", "/", "/", "--tmpfs", "/run", "--ro-bind", str(root), in_sandbox,
+                    "--bind", str(cache), f"{in_sandbox}/compile-cache", "--chdir", str(ws), "--",
+                    f"{in_sandbox}/node_modules/{NODE_PACKAGE}/bin/node", f"{in_sandbox}/node_modules/openclaw/openclaw.mjs",
+                    "agent", "exec", "--config", str(cfg), "--cwd", str(ws), "--state-dir", str(state),
+                    "--model", "clawgym/warm", "--json", "Read hello.txt"]
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+                   "NODE_COMPILE_CACHE": f"{in_sandbox}/compile-cache", "OPENCLAW_NO_AUTO_UPDATE": "1",
+                   "OPENCLAW_DISABLE_BONJOUR": "1", "NO_COLOR": "1"}
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env)
+            if r.returncode != 0:
+                raise OpenClawInstallError(f"the warm-up turn exited {r.returncode}: {(r.stderr or r.stdout)[-500:]}")
+    finally:
+        front.close()
 
 
 def find_install(cache_dir: Path | None = None) -> OpenClawInstall | None:
@@ -140,7 +183,11 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
         r = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
         if r.returncode != 0:
             raise OpenClawInstallError(f"npm install failed (exit {r.returncode}): {(r.stderr or r.stdout)[-1500:]}")
-        verify(staging)  # also warms Node's compile cache, which the sandbox then reads
+        verify(staging)
+        try:
+            warm_compile_cache(staging)
+        except (OSError, subprocess.SubprocessError, ClawGymError) as exc:  # slower starts, nothing worse
+            log(f"warning: Node's compile cache could not be warmed ({exc}); OpenClaw will start slower")
         (staging / _MARKER).write_text(json.dumps({"openclaw": OPENCLAW_VERSION, "node": NODE_VERSION}) + "\n")
         for p in (staging, *staging.rglob("*")):  # readable by a sandbox's unprivileged uid
             try:
@@ -159,4 +206,4 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
 
 
 __all__ = ["NODE_PACKAGE", "NODE_VERSION", "OPENCLAW_VERSION", "OpenClawInstall", "OpenClawInstallError",
-           "default_cache_dir", "find_install", "install", "require_install", "verify"]
+           "default_cache_dir", "find_install", "install", "require_install", "verify", "warm_compile_cache"]
