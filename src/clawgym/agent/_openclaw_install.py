@@ -168,7 +168,13 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
     """Install (once) and verify. Idempotent: a ready folder is verified and returned as is."""
     root = _folder(Path(cache_dir) if cache_dir else default_cache_dir())
     if not force and find_install(cache_dir) is not None:
-        return verify(root, run=False)
+        inst = verify(root, run=False)
+        if not inst.compile_cache.is_dir():  # an install from before the warm-up, or one that failed
+            try:
+                warm_compile_cache(root)
+            except (OSError, subprocess.SubprocessError, ClawGymError) as exc:
+                log(f"warning: Node's compile cache could not be warmed ({exc}); OpenClaw will start slower")
+        return inst
     npm = npm or shutil.which("npm")
     if npm is None:
         raise OpenClawInstallError("npm is not on PATH: install Node.js and npm (any version; "
