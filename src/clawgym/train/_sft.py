@@ -52,14 +52,15 @@ class SFTTrainConfig:
     output_dir: str = "sft-out"
     data: SFTDataConfig = field(default_factory=SFTDataConfig)
     tool_format: ToolFormat = "auto"
-    max_length: int = 2048
+    max_length: int | None = 2048
     """Longest example in tokens; longer ones are dropped, never cut."""
     epochs: float = 3.0
     max_steps: int = -1
     """Optimizer steps (overrides epochs when > 0)."""
     learning_rate: float = 5e-5
     lr_scheduler: str = "cosine"
-    warmup_ratio: float = 0.0
+    warmup_steps: float = 0
+    """Warm-up optimizer steps, or a fraction of all steps when below 1."""
     weight_decay: float = 0.0
     batch_size: int = 1
     grad_accum: int = 1
@@ -144,7 +145,7 @@ def trl_args(cfg: SFTTrainConfig, **over: Any) -> Any:
 
     kw: dict[str, Any] = dict(
         output_dir=cfg.output_dir, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
-        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_ratio=cfg.warmup_ratio,
+        learning_rate=cfg.learning_rate, lr_scheduler_type=cfg.lr_scheduler, warmup_steps=cfg.warmup_steps,
         weight_decay=cfg.weight_decay, per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum, seed=cfg.seed, logging_steps=cfg.logging_steps,
         save_strategy="steps" if cfg.save_steps else "no", save_steps=cfg.save_steps or 500,
