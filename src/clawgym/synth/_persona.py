@@ -136,6 +136,12 @@ class SynthSummary(BaseModel):
 
 
 class _Run:
+    """One route's run over the shared stages; a route subclasses it to change how a record is
+    generated and judged and what its tasks carry (the skills route does)."""
+
+    ROUTE = "persona"
+    GENERATOR = GENERATOR
+
     def __init__(self, model: ChatModel, config: PersonaConfig, redactor: Redactor,
                  on_event: Callable[[StageEvent], None] | None):
         self.cfg = config
@@ -234,11 +240,18 @@ class _Run:
         outputs = {p: files[p][:cap].decode("utf-8", "replace") for p in draft["output_files"]}
         return "ok", None, {"outputs": outputs}
 
+    def judge_request(self, spec: TaskSpec, draft: dict[str, Any]) -> tuple[list[dict[str, Any]], type[JudgeVote]]:
+        return judge_messages(draft), JudgeVote
+
+    def route_metadata(self, spec: TaskSpec) -> dict[str, Any]:
+        return {"persona_id": spec.persona_id, "operations": spec.operations}
+
     def judge(self, spec: TaskSpec, draft: dict[str, Any], usage: StageUsage):
         votes: list[dict[str, Any]] = []
+        messages, schema = self.judge_request(spec, draft)
         for v in range(self.cfg.judge_votes):
             try:
-                ans = self.engine.structured("judge", judge_messages(draft), JudgeVote, usage=usage,
+                ans = self.engine.structured("judge", messages, schema, usage=usage,
                                              params=self.params(spec, self.cfg.judge_temperature, "judge", v))
                 votes.append({**ans.value.model_dump(), "flags": ans.value.flags()})
             except Rejected as r:
@@ -398,11 +411,11 @@ def build_tasks(specs: list[TaskSpec], done: dict[str, dict[str, StageEvent]], r
         hashes = {name: st[name].payload["prompt_hash"] for name in ("generate", "verifier", "rubric")
                   if name in st and "prompt_hash" in st[name].payload}
         overall = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:16]
-        task.tags = ["synth:persona"]
-        task.provenance = Provenance(route="persona", generator=GENERATOR, model=run.model.config().get("name"),
+        task.tags = [f"synth:{run.ROUTE}"]
+        task.provenance = Provenance(route=run.ROUTE, generator=run.GENERATOR, model=run.model.config().get("name"),
                                      seed=spec.seed, prompt_hash=overall)
         task.metadata = {"synth": {
-            "record_id": spec.record_id, "persona_id": spec.persona_id, "operations": spec.operations,
+            "record_id": spec.record_id, **run.route_metadata(spec),
             "prompt_hashes": hashes, "judge_votes": st["judge"].payload.get("votes", []),
             "qa_rounds": st["verifier"].payload.get("qa_rounds", []),
             "verdicts": {name: {"verdict": st[name].verdict, **({"reason": st[name].reason} if st[name].reason else {})}
@@ -441,7 +454,7 @@ def summarize(specs: list[TaskSpec], done: dict[str, dict[str, StageEvent]], run
         s.cost_usd = round(run.engine.pricing.cost(s.usage.prompt_tokens, s.usage.completion_tokens), 6)
         tokens += s.usage.prompt_tokens + s.usage.completion_tokens
         cost += s.cost_usd
-    return SynthSummary(requested=len(specs), finished=finished, pending=pending,
+    return SynthSummary(route=run.ROUTE, requested=len(specs), finished=finished, pending=pending,
                         errors=[f"{rid}: {why}" for rid, why in sorted(run.errors.items())], stages=stages,
                         session={k: v for k, v in sorted(run.engine.session.items())}, tokens=int(tokens),
                         cost_usd=round(cost, 6))
@@ -463,7 +476,12 @@ def synthesize_personas(model: ChatModel, config: PersonaConfig, *, redactor: Re
     operations = load_operations(config.operations)
     specs = sample_specs(personas, taxonomy, operations, config.n, seed=config.seed,
                          ops_per_task=config.ops_per_task, allow_internet=config.allow_internet)
-    run = _Run(model, config, redactor, on_event)
+    return run_route(_Run(model, config, redactor, on_event), specs, start)
+
+
+def run_route(run: _Run, specs: list[TaskSpec], start: float) -> SynthSummary:
+    """Run (or resume) `specs` through the shared stages and write the output; closes `run`."""
+    config, redactor, model = run.cfg, run.redactor, run.model
     try:
         fp = config.fingerprint(model)
         stored = run.ledger.get_meta("config")
