@@ -96,3 +96,21 @@ def test_config_from_toml(tmp_path):
     p.write_text("epochz = 3\n")
     with pytest.raises(SFTConfigError, match="epochz"):
         SFTTrainConfig.from_toml(p)
+
+
+def test_cli_train_sft(run_dir, tmp_path):
+    import subprocess
+    import sys
+
+    base = build(tmp_path / "base")
+    out = tmp_path / "cli-ckpt"
+    r = subprocess.run([sys.executable, "-m", "clawgym", "train", "sft", str(run_dir), "--model", f"hf:{base}",
+                        "--out", str(out), "--max-steps", "2", "--max-length", "100000", "--lr", "1e-3"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "trained 2 steps on 3 examples" in r.stdout and f"hf:{out}" in r.stdout
+    assert load_model(f"hf:{out}").chat([{"role": "user", "content": "x"}], None,
+                                        SamplingParams(max_tokens=3)).token_ids
+    bad = subprocess.run([sys.executable, "-m", "clawgym", "train", "sft", str(tmp_path), "--out", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "not a run folder" in bad.stderr

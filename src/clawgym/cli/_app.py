@@ -14,6 +14,7 @@ import typer
 from clawgym.cli import _tasks, _verify, _agent, _run  # noqa: F401, I001
 from clawgym.cli import _bench  # noqa: F401, E402, I001
 from clawgym.cli import _synth  # noqa: F401, I001
+from clawgym.cli import _train  # noqa: F401, I001
 from clawgym.cli import _openclaw  # noqa: F401, I001
 from clawgym.cli._common import app, env_rule, err
 
