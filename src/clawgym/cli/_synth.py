@@ -189,3 +189,115 @@ def synth_persona(
         err.print(f"{len(summary.pending)} record(s) stopped by model errors ({summary.errors[0] if summary.errors else ''}); "
                   "run the same command again to resume", highlight=False)
         raise typer.Exit(1)
+
+
+# -- synth skills (the LLM bottom-up route) ---------------------------------------------------------
+@synth_app.command("skills")
+def synth_skills(
+    skills_dir: Annotated[Optional[Path], typer.Argument(help=(
+        "Folder of skill folders (each with a SKILL.md); default: the ~20 shipped sample skills."))] = None,
+    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help=(
+        "Run folder: ledger, cache, tasks/ (or tasks.jsonl), annotations.jsonl, summary.json, rejections.jsonl. "
+        "Run the same command again to resume."))] = None,
+    model: ModelOpt = None,
+    n: Annotated[int, typer.Option("--n", "-n", min=0, help="Records (skill combinations) to synthesize.")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Run seed: composition and every record's seed derive from it.")] = 0,
+    per_task: Annotated[str, typer.Option(help="Skills per task, LOW-HIGH within 1-3 (by description similarity).")]
+        = "1-3",
+    min_similarity: Annotated[float, typer.Option(min=0, max=1, help="Least TF-IDF cosine for a companion skill.")]
+        = 0.08,
+    llm_annotate: Annotated[bool, typer.Option(help="Also annotate skills with the model (adds restrictions only).")]
+        = False,
+    max_risk: Annotated[str, typer.Option(help="Highest skill risk kept: low, medium or high.")] = "medium",
+    allow_network: Annotated[bool, typer.Option(help="Keep skills that need the network.")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Model requests in flight.")] = 4,
+    sandboxes: Annotated[int, typer.Option(min=1, help="Sandboxes (reference runs, verifier QA) at once.")] = 2,
+    sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
+    votes: Annotated[int, typer.Option(min=1, help="Judge votes per task (majority per issue).")] = 3,
+    max_repairs: Annotated[int, typer.Option(min=0, help="Schema repair turns before a record is rejected.")] = 2,
+    qa_rounds: Annotated[int, typer.Option(min=0, help="Verifier repair rounds fed by QA failures.")] = 3,
+    temperature: Annotated[float, typer.Option(min=0, help="Sampling temperature of the generating stages.")] = 0.8,
+    rubric: Annotated[bool, typer.Option(help="Generate an LLM rubric for subjective outputs.")] = True,
+    dedup: Annotated[bool, typer.Option(help="MinHash LSH near-duplicate removal.")] = True,
+    format: Annotated[PersonaFormatOpt, typer.Option("--format", help="native folders or one JSONL.")] =
+        PersonaFormatOpt.native,
+    export_clawgym: Annotated[bool, typer.Option(help="Also write ClawGym's repository layout to OUT/clawgym.")] = False,
+    request_timeout: RequestTimeoutOpt = None,
+    model_timeout: ModelTimeoutOpt = None,
+    force: Annotated[bool, typer.Option(help="Resume even though the configuration changed.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="Parse and annotate the skills, print the table, exit.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+):
+    """Synthesize verified tasks bottom-up from skills: parse SKILL.md folders strictly, annotate them (auth,
+    network, text-only, risk; skip what the sandbox cannot serve), compose 1-3 similar skills per task with a
+    fixed seed, then the persona route's stages with the skills installed at skills/<name>/: generate,
+    reference run (+ one run per skill removed: the task must need it), dedup, judge, check.py through
+    `tasks qa`, rubric. Resumable: after a crash, run the same command again."""
+    import os
+
+    from clawgym.errors import ClawGymError
+    from clawgym.synth import Redactor, SkillsConfig, annotate_skills, load_skills, synthesize_skills
+
+    if max_risk not in ("low", "medium", "high"):
+        _fail(f"--max-risk must be low, medium or high, got {max_risk!r}")
+    try:
+        lo, hi = (int(x) for x in per_task.split("-", 1)) if "-" in per_task else (int(per_task),) * 2
+    except ValueError:
+        _fail(f"--per-task expects LOW-HIGH such as 1-3, got {per_task!r}")
+    if not 1 <= lo <= hi <= 3:
+        _fail(f"--per-task must satisfy 1 <= LOW <= HIGH <= 3, got {per_task!r}")
+    if list_:
+        try:
+            skills = load_skills(skills_dir)
+        except ClawGymError as exc:
+            _fail(str(exc))
+        cfg = SkillsConfig(out=Path("."), allow_network=allow_network, max_risk=max_risk)  # type: ignore[arg-type]
+        table = Table("skill", "servable", "risk", "auth", "network", "text", "why skipped", title="skills")
+        for s, a in zip(skills, annotate_skills(skills, cfg)):
+            table.add_row(s.name, "yes" if a.servable else "no", a.risk, "yes" if a.needs_auth else "",
+                          "yes" if a.needs_network else "", "yes" if a.text_only else "no", a.skip_reason or "")
+        out.print(table)
+        return
+    if out_path is None:
+        _fail("--out is required (the run folder)")
+    if not model:
+        _fail("--model is required, e.g. --model openai:gpt-4o-mini (OPENAI_BASE_URL / OPENAI_API_KEY)")
+    redactor = Redactor([os.environ.get("OPENAI_API_KEY")])
+    chat = _model(model, request_timeout, model_timeout)
+    config = SkillsConfig(
+        out=out_path, n=n, seed=seed, skills_dir=skills_dir, skills_per_task=(lo, hi), min_similarity=min_similarity,
+        llm_annotate=llm_annotate, max_risk=max_risk, allow_network=allow_network,  # type: ignore[arg-type]
+        concurrency=concurrency, sandbox_concurrency=sandboxes, max_repairs=max_repairs, temperature=temperature,
+        judge_votes=votes, qa_rounds=qa_rounds, rubric=rubric, dedup=dedup, backend=sandbox, format=format.value,
+        export_clawgym=export_clawgym, force=force)
+
+    def progress(ev) -> None:
+        if ev.verdict == "rejected":
+            err.print(f"[dim]{ev.record_id}[/dim] {ev.stage}: {redactor.text(ev.reason or '')[:160]}",
+                      highlight=False, markup=True)
+
+    try:
+        summary = synthesize_skills(chat, config, redactor=redactor, on_event=progress)
+    except (ClawGymError, OSError, ValueError) as exc:
+        _fail(redactor.text(str(exc)))
+    finally:
+        chat.close()
+    if json_out:
+        out.print_json(redactor.text(summary.model_dump_json()))
+    else:
+        table = Table("stage", "in", "kept", "dropped", "skipped", "why dropped", "calls", "tokens",
+                      title=f"synth skills: {summary.finished} of {summary.requested} finished "
+                            f"({summary.skills_servable} of {summary.skills_total} skills servable)")
+        for name, s in summary.stages.items():
+            why = ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items(), key=lambda kv: -kv[1]))
+            table.add_row(name, str(s.entered), str(s.kept), str(s.rejected), str(s.skipped), why,
+                          str(s.usage.calls), str(s.usage.prompt_tokens + s.usage.completion_tokens))
+        out.print(table)
+        for name, why in summary.skipped_skills.items():
+            err.print(f"skipped skill {name}: {why}", highlight=False)
+        err.print(f"wrote {summary.output}; annotations in {out_path / 'annotations.jsonl'}, summary in "
+                  f"{out_path / 'summary.json'}, rejections in {out_path / 'rejections.jsonl'}", highlight=False)
+    if summary.pending:
+        err.print(f"{len(summary.pending)} record(s) stopped by model errors; run the same command again to resume",
+                  highlight=False)
+        raise typer.Exit(1)
