@@ -32,7 +32,9 @@ def quote(v):
 
 
 def main():
-    cmd, path, *args = sys.argv[1:] or ["help", ""]
+    if len(sys.argv) < 3 or sys.argv[1] not in ("list", "set", "unset", "diff"):
+        sys.exit("usage: env_edit.py list FILE [--mask] | set FILE KEY VALUE | unset FILE KEY | diff FILE TEMPLATE")
+    cmd, path, *args = sys.argv[1:]
     lines, env = parse(path)
     if cmd == "list":
         mask = "--mask" in args
@@ -57,8 +59,6 @@ def main():
             del lines[env[key][0]]
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines))
-    else:
-        sys.exit("usage: env_edit.py list|set|unset|diff FILE ...")
 
 
 if __name__ == "__main__":

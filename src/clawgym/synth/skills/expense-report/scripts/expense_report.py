@@ -26,7 +26,7 @@ def main():
                 rejected.append(line)
                 continue
             cur = (row.get("currency") or "EUR").strip() or "EUR"
-            for table, key in ((by_cat, row["category"].strip()), (by_month, row["date"].strip()[:7])):
+            for table, key in ((by_cat, row["category"].strip()), (by_month, (row.get("date") or "").strip()[:7] or "undated")):
                 table.setdefault(cur, {}).setdefault(key, Decimal(0))
                 table[cur][key] += amount
             net[cur] = net.get(cur, Decimal(0)) + amount
