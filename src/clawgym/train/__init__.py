@@ -6,8 +6,9 @@ from clawgym.train._data import (
     ChatRenderer, SFTDataConfig, SFTDataError, build_sft_dataset, clean_messages, export_openai_jsonl,
     load_trajectories, openai_messages, select_trajectories, tokenize_sft_dataset,
 )
+from clawgym.train._teacher import TeacherAgent, TeacherError, solution_plan
 from clawgym.train._sft import LoraSpec, SFTConfigError, SFTResult, SFTTrainConfig, load_base, train_sft
 
 __all__ = ["ChatRenderer", "LoraSpec", "SFTConfigError", "SFTDataConfig", "SFTDataError", "SFTResult",
-           "SFTTrainConfig", "build_sft_dataset", "clean_messages", "export_openai_jsonl", "load_base",
-           "load_trajectories", "openai_messages", "select_trajectories", "tokenize_sft_dataset", "train_sft"]
+           "SFTTrainConfig", "TeacherAgent", "TeacherError", "build_sft_dataset", "clean_messages", "export_openai_jsonl", "load_base",
+           "load_trajectories", "openai_messages", "select_trajectories", "solution_plan", "tokenize_sft_dataset", "train_sft"]

@@ -149,11 +149,13 @@ def trl_args(cfg: SFTTrainConfig, **over: Any) -> Any:
         weight_decay=cfg.weight_decay, per_device_train_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum, seed=cfg.seed, logging_steps=cfg.logging_steps,
         save_strategy="steps" if cfg.save_steps else "no", save_steps=cfg.save_steps or 500,
-        gradient_checkpointing=cfg.gradient_checkpointing, bf16=cfg.bf16, padding_free=cfg.padding_free,
+        bf16=cfg.bf16, padding_free=cfg.padding_free,
         max_length=None, report_to="none", use_cpu=not torch.cuda.is_available(),
         dataset_kwargs={"skip_prepare_dataset": False}, remove_unused_columns=True,
         disable_tqdm=True, include_num_input_tokens_seen="non_padding",
     )
+    if cfg.gradient_checkpointing:
+        kw["gradient_checkpointing"] = True
     kw.update(over)
     return SFTConfig(**kw)
 
