@@ -138,6 +138,8 @@ def warm_compile_cache(root: Path, in_sandbox: str = "/run/clawgym/openclaw") ->
             r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env)
             if r.returncode != 0:
                 raise OpenClawInstallError(f"the warm-up turn exited {r.returncode}: {(r.stderr or r.stdout)[-500:]}")
+        for p in (cache, *cache.rglob("*")):  # Node writes its cache 0600: a sandbox's uid must read it
+            p.chmod(0o755 if p.is_dir() else 0o644)
     finally:
         front.close()
 
