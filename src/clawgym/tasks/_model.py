@@ -80,7 +80,7 @@ class Provenance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    route: str | None = Field(default=None, description="persona | skill | family | import")
+    route: str | None = Field(default=None, description="persona | skills | family | import")
     source_format: str | None = Field(default=None, description="Format it was imported from.")
     source_id: str | None = Field(default=None, description="The id it had in its source.")
     generator: str | None = None
