@@ -127,3 +127,13 @@ def test_typed_messages_round_trip():
     assert typed[3].openai() == raw[3]
     bad = AssistantMessage.from_text("<tool_call>{oops</tool_call>")
     assert bad.calls()[0].error is not None
+
+
+def test_a_tool_subset_shortens_the_prompt_and_refuses_the_rest():
+    env = ClawEnv(EnvConfig(tools=["read", "write", "exec"]))
+    obs = env.reset(_task())
+    assert [t["function"]["name"] for t in obs.tools] == ["read", "write", "exec"]
+    r = env.step(_call("apply_patch", {"input": "x"}))
+    assert r.messages[0].is_error and "unknown tool" in r.messages[0].content and r.info["malformed"] == 1
+    assert env.trajectory.tools == obs.tools
+    env.close()

@@ -73,6 +73,8 @@ class EnvConfig(BaseModel):
     max_malformed: int = Field(default=3, ge=0, description="Malformed tool calls tolerated before stopping.")
     exec_timeout_s: float = Field(default=120.0, gt=0, description="Default timeout of one exec.")
     system_prompt: str | None = None
+    tools: list[str] | None = Field(default=None, description=(
+        "Expose only these tools (e.g. read, write, exec: a shorter prompt for small models); None: all."))
 
 
 class Observation(BaseModel):
@@ -143,7 +145,7 @@ class ClawEnv:
         self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
         system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=sandbox.path)
         traj = self.trajectory
-        traj.tools = self.tools.schemas()
+        traj.tools = self.tool_schemas
         traj.messages = [{"role": "system", "content": system}, {"role": "user", "content": task.instruction}]
         self._emit("user", {"content": task.instruction})
         self._start = self._last = time.monotonic()
@@ -248,7 +250,11 @@ class ClawEnv:
 
     @property
     def tool_schemas(self) -> list[dict[str, Any]]:
-        return self.tools.schemas() if self.tools is not None else []
+        """The schemas of the tools this episode exposes."""
+        if self.tools is None:
+            return []
+        allowed = self.config.tools
+        return [t for t in self.tools.schemas() if allowed is None or t["function"]["name"] in allowed]
 
     @property
     def time_left_s(self) -> float:
@@ -268,6 +274,9 @@ class ClawEnv:
         step.tool_calls.append(call.name)
         if call.error is not None or call.parsed is None:
             text, is_error = f"Error: malformed tool call: {call.error}", True
+        elif self.config.tools is not None and call.name not in self.config.tools:
+            text, is_error = (f"Error: unknown tool {call.name!r}; the tools are {', '.join(self.config.tools)}",
+                              True)
         else:
             res = self.tools.call(call.name, call.parsed, time_left_s=self.time_left_s)
             text, is_error = res.content, res.is_error
