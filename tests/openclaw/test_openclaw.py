@@ -186,6 +186,11 @@ def test_clawgym_run_agent_openclaw(install, tmp_path):
     assert sorted(t.sample for t in trajs) == [0, 1]
     assert all(t.score == 1.0 and t.stop_reason == "agent_exit" and t.model_requests for t in trajs)
     assert (out / "report.html").exists()
+    # OpenClaw's trajectories feed SFT unchanged: its messages and the tool schemas it sent
+    from clawgym.train import build_sft_dataset
+
+    ds = build_sft_dataset([out])
+    assert len(ds) >= 1 and ds[0]["messages"][0]["role"] == "system" and "exec" in ds[0]["tools"]
     # resume: nothing left to do, nothing repeated
     again = subprocess.run([*argv, "--resume"], capture_output=True, text=True, timeout=120,
                            env={"PATH": "/usr/bin:/bin", "HOME": "/root", "COLUMNS": "200"})
