@@ -23,7 +23,6 @@ and all requests in ``model_requests``.
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import tarfile
 import threading
@@ -38,7 +37,7 @@ from clawgym.agent._openclaw_install import OpenClawInstall, require_install
 from clawgym.agent._trajectory import StepRecord
 from clawgym.errors import ClawGymError
 from clawgym.models import ChatModel, ModelError, SamplingParams, Usage
-from clawgym.sandbox import SandboxLimits, create_sandbox
+from clawgym.sandbox import create_sandbox
 from clawgym.tasks import TaskFile
 
 OPENCLAW_IN_SANDBOX = "/run/clawgym/openclaw"
