@@ -1,0 +1,433 @@
+"""GRPO with TRL's `GRPOTrainer`: groups of rollouts in sandbox sessions, the verifier as reward.
+
+    cfg = GRPOTrainConfig.from_toml("grpo.toml")   # or GRPOTrainConfig(tasks="tasks/", model="smollm2")
+    result = train_grpo(cfg)                        # -> checkpoint in cfg.output_dir (hf:PATH loads it)
+
+How a step goes. TRL's sampler repeats each task prompt G times (`num_generations`) and hands the
+batch to our `rollout_func`. Every rollout is an episode of `ClawEnv` (its own sandbox session,
+`reset`/`step`), all of them on threads at once; their model turns are decoded together by the
+in-process model's continuous-batching engine, which generates from *token ids*, never from a
+re-rendered chat: turn k+1's prompt is exactly turn k's prompt + its completion + the environment's
+tokens (tool results and the next turn's header, rendered by the model's chat template). So one
+episode is one token sequence:
+
+    prompt_ids      system + user (+ tool schemas) + assistant header   (the first turn's prompt)
+    completion_ids  turn 1 | env tokens | turn 2 | env tokens | ... | last turn
+    env_mask        1 on the model's tokens, 0 on the environment's (no loss on those)
+    logprobs        the sampling logprob of each model token (0.0 on environment tokens)
+
+and the reward is the verifier's score of the final workspace (0 until the episode ends).
+TRL turns the rewards into group-relative advantages and updates the policy; the weights the
+engine samples from are the trainer's own (the same module), so every step samples from the
+current policy.
+
+Truncation is never silent. `max_completion_length` bounds the whole sequence after the prompt
+(model and environment tokens): a turn gets at most what is left, and an episode that runs out
+of room ends there as `max_tokens` (truncated, verified as it stands). The fraction of episodes
+cut by this budget, of turns cut by `max_turn_tokens`, and of episodes ended by any budget are
+logged every step (`rollout/...`) beside TRL's own `completions/clipped_ratio`.
+
+Scaling out: rollouts are threads of this process against the trainer's model. A user who
+outgrows one machine serves the policy (`clawgym serve` or vLLM) and runs the episodes with the
+Ray executor of `clawgym.runs`; the trainer keeps TRL's own distributed launch (accelerate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clawgym.agent import ClawEnv, EnvConfig, Trajectory
+from clawgym.errors import ClawGymError
+from clawgym.models import ModelResponse, Usage, parse_text_tool_calls
+from clawgym.tasks import Task
+
+
+class GRPOConfigError(ClawGymError):
+    """A GRPO configuration that cannot work (unknown key, bad value, no tasks)."""
+
+
+@dataclass
+class GRPOTrainConfig:
+    """Everything `clawgym train grpo` does, as one dataclass (TOML: the same keys)."""
+
+    tasks: str = ""
+    """A task folder, a folder of task folders, or a JSONL/Parquet dataset of tasks."""
+    model: str = "smollm2"
+    """The policy to start from: `hf:PATH` (e.g. an SFT checkpoint) or `smollm2`."""
+    output_dir: str = "grpo-out"
+    num_generations: int = 4
+    """G: rollouts per task per step (the group of the group-relative advantage)."""
+    tasks_per_step: int = 1
+    """Tasks per optimizer step; a step runs tasks_per_step * G episodes at once."""
+    max_steps: int = 10
+    learning_rate: float = 1e-6
+    beta: float = 0.0
+    """KL coefficient against the reference model (0: no reference model is kept)."""
+    loss_type: str = "dapo"
+    scale_rewards: str = "group"
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_completion_length: int = 1024
+    """Tokens after the prompt for a whole episode, model and environment tokens together."""
+    max_turn_tokens: int = 256
+    """Tokens of one assistant turn."""
+    max_env_steps: int = 6
+    """Model turns per episode."""
+    episode_timeout_s: float = 300.0
+    tools: list[str] | None = field(default_factory=lambda: ["read", "write", "edit", "exec"])
+    """The tools the policy sees (fewer tools: a shorter prompt); None: all of them."""
+    system_prompt: str | None = None
+    backend: str = "bwrap"
+    """Sandbox backend of the episodes and of verification."""
+    concurrency: int | None = None
+    """Episodes at once (default: the whole step's batch)."""
+    mask_truncated_completions: bool = False
+    """Drop episodes cut by max_completion_length from the loss (TRL's option)."""
+    seed: int = 0
+    logging_steps: int = 1
+    save: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GRPOTrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise GRPOConfigError(f"unknown GRPO setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        try:
+            cfg = cls(**data)
+        except TypeError as exc:
+            raise GRPOConfigError(f"bad GRPO configuration: {exc}") from exc
+        cfg.check()
+        return cfg
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "GRPOTrainConfig":
+        try:
+            with open(path, "rb") as fh:
+                return cls.from_dict(tomllib.load(fh))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise GRPOConfigError(f"cannot read the GRPO configuration {path}: {exc}") from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def check(self) -> None:
+        if self.num_generations < 2:
+            raise GRPOConfigError("num_generations must be >= 2: a group of one has no relative advantage")
+        if self.tasks_per_step < 1 or self.max_steps < 1:
+            raise GRPOConfigError("tasks_per_step and max_steps must be >= 1")
+        if self.max_turn_tokens < 1 or self.max_completion_length < self.max_turn_tokens:
+            raise GRPOConfigError("need 1 <= max_turn_tokens <= max_completion_length")
+        if self.temperature <= 0:
+            raise GRPOConfigError("GRPO samples: temperature must be > 0")
+
+
+# -- one episode as one token sequence ---------------------------------------------------------
+
+@dataclass
+class Episode:
+    task_id: str
+    prompt_ids: list[int]
+    completion_ids: list[int] = field(default_factory=list)
+    env_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    reward: float = 0.0
+    turns: int = 0
+    truncated_turns: int = 0
+    """Turns cut by max_turn_tokens (or the episode's remaining room)."""
+    budget_truncated: bool = False
+    """The episode ran out of max_completion_length."""
+    stop_reason: str | None = None
+    trajectory: Trajectory | None = None
+
+    def check(self) -> None:
+        n = len(self.completion_ids)
+        assert len(self.env_mask) == n and len(self.logprobs) == n, "episode arrays out of step"
+
+
+class EnvTokens:
+    """The environment's tokens between two assistant turns, as the model's chat template renders
+    them: the end of the assistant turn the model did not write itself, the tool results, and the
+    next assistant header. Derived by rendering with a sentinel assistant message, so it follows
+    whatever template the tokenizer has (ChatML, SmolLM2's, ...)."""
+
+    SENTINEL = "\u2063CLAWGYM_TURN\u2063"
+
+    def __init__(self, model: Any, tools: list[dict[str, Any]] | None):
+        self.model, self.tools = model, tools
+        self.eos_text = {i: model.tokenizer.decode([i]) for i in model.eos_ids()}
+
+    def text(self, history: list[dict[str, Any]], tool_messages: list[dict[str, Any]],
+             completion_ids: list[int]) -> str:
+        sentinel = {"role": "assistant", "content": self.SENTINEL}
+        before = self.model.render(history, self.tools)  # ends with the assistant header
+        full = self.model.render([*history, sentinel, *tool_messages], self.tools)
+        if not full.startswith(before) or self.SENTINEL not in full[len(before):]:
+            raise GRPOConfigError("the chat template does not render conversations prefix-consistently; "
+                                  "token-exact multi-turn rollouts need one that does")
+        after = full[len(before):]
+        closing = after[after.index(self.SENTINEL) + len(self.SENTINEL):]
+        last = completion_ids[-1] if completion_ids else None
+        if last in self.eos_text and closing.startswith(self.eos_text[last]):
+            closing = closing[len(self.eos_text[last]):]  # the model closed its turn itself
+        return closing
+
+    def ids(self, history, tool_messages, completion_ids) -> list[int]:
+        text = self.text(history, tool_messages, completion_ids)
+        with self.model._tok_lock:
+            return self.model.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: float = 1.0, top_p: float = 1.0,
+                max_completion_length: int = 1024, max_turn_tokens: int = 256, seed: int | None = None,
+                backend: str = "bwrap", sample: int = 0) -> Episode:
+    """One episode of `task` in a fresh sandbox session, the policy being `model` (an in-process
+    `HFModel`) decoding from token ids. Returns the token-exact record and the verifier's reward."""
+    from clawgym.models._batch import GenRequest
+
+    env = ClawEnv(env_config, backend=backend)
+    obs = env.reset(task, seed=sample)
+    tools = obs.tools
+    try:
+        ep = Episode(task_id=task.id, prompt_ids=model.encode_prompt(env.messages, tools))
+        ep.trajectory = env.trajectory
+        envtok = EnvTokens(model, tools)
+        context = list(ep.prompt_ids)
+        engine = model.engine()
+        while True:
+            room = max_completion_length - len(ep.completion_ids)
+            out = engine.generate(GenRequest(
+                prompt_ids=context, max_new_tokens=min(max_turn_tokens, room), temperature=temperature,
+                top_p=top_p if top_p < 1 else None, seed=None if seed is None else seed * 1000 + ep.turns,
+                deadline=time.monotonic() + max(env.time_left_s, 0.01)))
+            ep.turns += 1
+            ep.completion_ids += out.token_ids
+            ep.env_mask += [1] * len(out.token_ids)
+            ep.logprobs += out.logprobs
+            context += out.token_ids
+            ended = out.finish_reason == "stop"
+            ep.truncated_turns += not ended
+            content, calls = parse_text_tool_calls(model._decode(out.token_ids))
+            resp = ModelResponse(content=content or None, tool_calls=calls,
+                                 finish_reason="tool_calls" if calls else out.finish_reason,
+                                 usage=Usage(prompt_tokens=len(context) - len(out.token_ids),
+                                             completion_tokens=len(out.token_ids)),
+                                 token_ids=out.token_ids, logprobs=out.logprobs)
+            history = list(env.messages)
+            result = env.step(resp)
+            if result.terminated or result.truncated:
+                break
+            extra = envtok.ids(history, [m.openai() for m in result.messages], out.token_ids)
+            if len(ep.completion_ids) + len(extra) >= max_completion_length:
+                ep.budget_truncated = True  # no room for the tool results and another turn
+                result = env.stop("max_tokens")
+                break
+            ep.completion_ids += extra
+            ep.env_mask += [0] * len(extra)
+            ep.logprobs += [0.0] * len(extra)
+            context += extra
+        if not ep.budget_truncated and len(ep.completion_ids) >= max_completion_length:
+            ep.budget_truncated = True
+        ep.reward = float(result.reward)
+        ep.stop_reason = result.info.get("stop_reason")
+        ep.check()
+        return ep
+    finally:
+        env.close()
+
+
+# -- TRL glue ----------------------------------------------------------------------------------
+
+def grpo_dataset(tasks: list[Task]) -> Any:
+    """One row per task: the conversational prompt TRL repeats G times (the task id rides in the
+    message, since TRL hands `rollout_func` the prompts alone) and the task id as a column."""
+    from datasets import Dataset
+
+    return Dataset.from_list([{"prompt": [{"role": "user", "content": t.instruction, "task_id": t.id}],
+                               "task_id": t.id} for t in tasks])
+
+
+def verifier_reward(prompts: list[Any], completions: list[Any], reward: list[float] | None = None,
+                    **kwargs: Any) -> list[float]:
+    """The reward TRL sees: each episode's verifier score, computed in the rollout."""
+    if reward is None:
+        raise GRPOConfigError("verifier_reward needs the rollout's `reward` field (use make_rollout_func)")
+    return [float(r) for r in reward]
+
+
+class RolloutFunc:
+    """TRL's `rollout_func(prompts, trainer)`: every prompt (TRL already repeated each G times)
+    becomes one episode; all run at once on threads, batched by the model's engine."""
+
+    def __init__(self, tasks: dict[str, Task], cfg: GRPOTrainConfig, *, model: Any = None):
+        self.tasks, self.cfg, self._model = tasks, cfg, model
+        self.env_config = EnvConfig(max_steps=cfg.max_env_steps, timeout_s=cfg.episode_timeout_s,
+                                    tools=cfg.tools, system_prompt=cfg.system_prompt)
+        self.episodes: list[Episode] = []  # the last batch (tests and logs read it)
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def policy(self, trainer: Any) -> Any:
+        """An HFModel over the trainer's own module (shared weights: always the current policy)."""
+        from clawgym.models._hf import HFModel
+
+        module = trainer.accelerator.unwrap_model(trainer.model) if trainer is not None else None
+        if self._model is None or (module is not None and self._model.model is not module):
+            if self._model is not None:
+                self._model.close()
+            self._model = HFModel(module, trainer.processing_class, name="policy",
+                                  max_batch=max(self.cfg.num_generations * self.cfg.tasks_per_step, 1))
+        return self._model
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        model = self.policy(trainer)
+        ids = [_task_id(p) for p in prompts]
+        missing = sorted({i for i in ids if i not in self.tasks})
+        if missing:
+            raise GRPOConfigError(f"prompts name unknown task(s) {missing}")
+        cfg = self.cfg
+        base_seed = cfg.seed * 1_000_003 + self.calls * 1009
+        self.calls += 1
+        module = model.model
+        was_training = module.training
+        module.eval()  # no dropout / checkpointing while sampling; the KV cache stays on
+        try:
+            def one(k: int) -> Episode:
+                return run_episode(model, self.tasks[ids[k]], self.env_config, temperature=cfg.temperature,
+                                   top_p=cfg.top_p, max_completion_length=cfg.max_completion_length,
+                                   max_turn_tokens=cfg.max_turn_tokens, seed=base_seed + k, backend=cfg.backend,
+                                   sample=k)
+
+            with ThreadPoolExecutor(max_workers=cfg.concurrency or len(prompts)) as pool:
+                episodes = list(pool.map(one, range(len(prompts))))
+        finally:
+            module.train(was_training)
+        self.episodes = episodes
+        if trainer is not None:
+            mode = "train" if was_training else "eval"
+            metrics = trainer._metrics[mode]  # TRL's per-step metric store (logged with its own)
+            n = len(episodes)
+            metrics["rollout/truncated_by_max_completion_length"].append(sum(e.budget_truncated for e in episodes) / n)
+            metrics["rollout/truncated_turns"].append(sum(e.truncated_turns for e in episodes)
+                                                      / max(1, sum(e.turns for e in episodes)))
+            metrics["rollout/episode_truncated"].append(sum(e.stop_reason != "final" for e in episodes) / n)
+            metrics["rollout/turns"].append(sum(e.turns for e in episodes) / n)
+            metrics["rollout/env_tokens"].append(sum(e.env_mask.count(0) for e in episodes) / n)
+            metrics["rollout/reward"].append(sum(e.reward for e in episodes) / n)
+        return {"prompt_ids": [e.prompt_ids for e in episodes],
+                "completion_ids": [e.completion_ids for e in episodes],
+                "logprobs": [e.logprobs for e in episodes],
+                "env_mask": [e.env_mask for e in episodes],
+                "reward": [e.reward for e in episodes]}
+
+
+def _task_id(prompt: Any) -> str:
+    if isinstance(prompt, list):
+        for m in prompt:
+            if isinstance(m, dict) and m.get("task_id"):
+                return str(m["task_id"])
+    raise GRPOConfigError("a GRPO prompt must carry its task id (build the dataset with grpo_dataset)")
+
+
+def trl_args(cfg: GRPOTrainConfig, **over: Any) -> Any:
+    import torch
+    from trl import GRPOConfig
+
+    batch = cfg.num_generations * cfg.tasks_per_step
+    kw: dict[str, Any] = dict(
+        output_dir=cfg.output_dir, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, beta=cfg.beta,
+        loss_type=cfg.loss_type, scale_rewards=cfg.scale_rewards, temperature=cfg.temperature, top_p=cfg.top_p,
+        num_generations=cfg.num_generations, per_device_train_batch_size=batch, gradient_accumulation_steps=1,
+        max_completion_length=cfg.max_completion_length, mask_truncated_completions=cfg.mask_truncated_completions,
+        seed=cfg.seed, logging_steps=cfg.logging_steps, save_strategy="no", report_to="none",
+        use_cpu=not torch.cuda.is_available(), disable_tqdm=True, gradient_checkpointing=False,
+        remove_unused_columns=False, log_completions=False,
+    )
+    kw.update(over)
+    return GRPOConfig(**kw)
+
+
+@dataclass
+class GRPOResult:
+    output_dir: str
+    steps: int
+    seconds: float
+    log: list[dict[str, Any]] = field(default_factory=list)
+    rewards: list[float] = field(default_factory=list)
+    """Mean reward per generation step."""
+
+
+def load_tasks_for(cfg: GRPOTrainConfig) -> list[Task]:
+    from clawgym.tasks import load_tasks
+
+    if not cfg.tasks:
+        raise GRPOConfigError("no tasks: give --tasks DIR (a task folder, a folder of them, or a JSONL file)")
+    tasks = load_tasks(cfg.tasks)
+    if not tasks:
+        raise GRPOConfigError(f"no tasks found in {cfg.tasks}")
+    return tasks
+
+
+def build_trainer(cfg: GRPOTrainConfig, tasks: list[Task], model: Any, tokenizer: Any,
+                  callbacks: list[Any] | None = None, **over: Any) -> tuple[Any, RolloutFunc]:
+    import os
+
+    from trl import GRPOTrainer
+
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is "experimental" in TRL
+    cfg.check()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    rollout = RolloutFunc({t.id: t for t in tasks}, cfg)
+    trainer = GRPOTrainer(model=model, reward_funcs=[verifier_reward], args=trl_args(cfg, **over),
+                          train_dataset=grpo_dataset(tasks), processing_class=tokenizer, rollout_func=rollout,
+                          callbacks=callbacks)
+    return trainer, rollout
+
+
+def train_grpo(cfg: GRPOTrainConfig, *, tasks: list[Task] | None = None, model: Any = None, tokenizer: Any = None,
+               on_log: Any = None) -> GRPOResult:
+    """Train the policy with GRPO on `cfg.tasks` and save a checkpoint `hf:OUTPUT_DIR` loads."""
+    from transformers import TrainerCallback
+
+    from clawgym.train._sft import load_base, save_checkpoint
+
+    tasks = tasks if tasks is not None else load_tasks_for(cfg)
+    if model is None or tokenizer is None:
+        model, tokenizer = load_base(cfg.model)
+    log: list[dict[str, Any]] = []
+
+    class _Log(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kw):  # noqa: ANN001
+            if logs:
+                entry = {"step": state.global_step, **logs}
+                log.append(entry)
+                if on_log is not None:
+                    on_log(entry)
+
+    model.train()
+    trainer, _ = build_trainer(cfg, tasks, model, tokenizer, callbacks=[_Log()])
+    t0 = time.monotonic()
+    trainer.train()
+    seconds = time.monotonic() - t0
+    if cfg.save:
+        save_checkpoint(trainer, tokenizer, cfg.output_dir, lora=False)
+        Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
+        Path(cfg.output_dir, "clawgym_grpo.json").write_text(json.dumps(
+            {"config": cfg.to_dict(), "steps": trainer.state.global_step, "seconds": round(seconds, 3),
+             "log": log}, indent=2, default=str) + "\n")
+    rewards = [e["reward"] for e in log if "reward" in e]
+    return GRPOResult(output_dir=cfg.output_dir, steps=trainer.state.global_step, seconds=seconds, log=log,
+                      rewards=rewards)
+
+
+__all__ = ["Episode", "EnvTokens", "GRPOConfigError", "GRPOResult", "GRPOTrainConfig", "RolloutFunc",
+           "build_trainer", "grpo_dataset", "run_episode", "train_grpo", "verifier_reward"]
