@@ -79,7 +79,7 @@ def plain_trl(run: Path, spec: str, steps: int, out: Path, max_length: int) -> t
                              max_length=max_length, report_to="none", save_strategy="no", disable_tqdm=True,
                              use_cpu=not torch.cuda.is_available(), assistant_only_loss=assistant_only,
                              include_num_input_tokens_seen="non_padding", logging_steps=1,
-                             lr_scheduler_type="cosine")
+                             lr_scheduler_type="cosine", seed=0)
             trainer = SFTTrainer(model=chat.model, args=args, train_dataset=ds, processing_class=chat.tokenizer)
             break
         except Exception as exc:  # TRL cannot mask assistant turns of this template: train on all tokens
