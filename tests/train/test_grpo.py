@@ -32,9 +32,9 @@ def tiny(tmp_path_factory):
     return build(tmp_path_factory.mktemp("tiny-grpo"))
 
 
-@pytest.fixture(scope="module")
-def task(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tasks") / "hello-task"
+def write_hello_task(root):
+    """A task folder: write "hello" to out.txt (score 1 if so, else 0)."""
+    root = root / "hello-task"
     (root / "workspace").mkdir(parents=True)
     (root / "checks").mkdir()
     (root / "workspace" / "note.txt").write_text("say hello\n")
@@ -49,7 +49,12 @@ def task(tmp_path_factory):
         if __name__ == "__main__":
             print(json.dumps(grade([], sys.argv[1])))
     '''))
-    return load_tasks(root)[0]
+    return root
+
+
+@pytest.fixture(scope="module")
+def task(tmp_path_factory):
+    return load_tasks(write_hello_task(tmp_path_factory.mktemp("tasks")))[0]
 
 
 class ForcingEngine:

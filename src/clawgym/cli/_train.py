@@ -75,3 +75,56 @@ def train_sft_cmd(
               f"{res.tokens} tokens in {res.seconds:.1f} s ({res.tokens_per_s:.0f} tokens/s); "
               f"final loss {res.train_loss if res.train_loss is None else round(res.train_loss, 4)}", highlight=False)
     out.print(f"checkpoint: {res.output_dir}  (use --model hf:{res.output_dir})", highlight=False)
+
+
+@train_app.command("grpo")
+def train_grpo_cmd(
+    tasks: Annotated[Optional[Path], typer.Option("--tasks", "-t", help=(
+        "Tasks to train on: a task folder, a folder of them, or a JSONL/Parquet dataset."))] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Policy to start from: hf:PATH or smollm2.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help=(
+        "Checkpoint folder; `--model hf:OUT` loads it back into runs."))] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help=(
+        "TOML file of GRPOTrainConfig settings; flags given here override it."))] = None,
+    num_generations: Annotated[Optional[int], typer.Option("--group", "-g", help="Rollouts per task per step (4).")] = None,
+    tasks_per_step: Annotated[Optional[int], typer.Option(help="Tasks per optimizer step (1).")] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help="Optimizer steps (10).")] = None,
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Learning rate (1e-6).")] = None,
+    max_completion_length: Annotated[Optional[int], typer.Option(help=(
+        "Tokens per episode after the prompt, model and tool-result tokens together (1024)."))] = None,
+    max_turn_tokens: Annotated[Optional[int], typer.Option(help="Tokens per assistant turn (256).")] = None,
+    max_env_steps: Annotated[Optional[int], typer.Option(help="Model turns per episode (6).")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="Sandbox backend (bwrap).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed (0).")] = None,
+) -> None:
+    """GRPO with TRL: groups of rollouts in parallel sandboxes, the verifier's score as reward."""
+    from clawgym.errors import ClawGymError
+    from clawgym.train import GRPOTrainConfig, train_grpo
+
+    try:
+        cfg = GRPOTrainConfig.from_toml(config) if config else GRPOTrainConfig()
+        over = {"tasks": str(tasks) if tasks else None, "model": model, "output_dir": str(out_dir) if out_dir else None,
+                "num_generations": num_generations, "tasks_per_step": tasks_per_step, "max_steps": max_steps,
+                "learning_rate": lr, "max_completion_length": max_completion_length,
+                "max_turn_tokens": max_turn_tokens, "max_env_steps": max_env_steps, "backend": backend, "seed": seed}
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in over.items() if v is not None})
+        cfg.check()
+        if not cfg.tasks:
+            _fail("give the tasks to train on (clawgym train grpo --tasks DIR --model smollm2 --out DIR)")
+
+        def on_log(entry):
+            if "reward" in entry:
+                err.print(f"step {entry['step']}: reward {entry['reward']:.3f}  "
+                          f"truncated {entry.get('rollout/truncated_by_max_completion_length', 0):.2f}  "
+                          f"turns {entry.get('rollout/turns', 0):.1f}  loss {entry.get('loss', float('nan')):.4f}",
+                          highlight=False)
+
+        err.print(f"GRPO on {cfg.tasks} with {cfg.model}: {cfg.max_steps} steps x {cfg.tasks_per_step} task(s) "
+                  f"x {cfg.num_generations} rollouts -> {cfg.output_dir}")
+        res = train_grpo(cfg, on_log=on_log)
+    except ClawGymError as exc:
+        _fail(str(exc))
+        return
+    mean = sum(res.rewards) / len(res.rewards) if res.rewards else float("nan")
+    out.print(f"trained {res.steps} GRPO steps in {res.seconds:.1f} s; mean reward {mean:.3f}", highlight=False)
+    out.print(f"checkpoint: {res.output_dir}  (use --model hf:{res.output_dir})", highlight=False)
