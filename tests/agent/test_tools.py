@@ -118,3 +118,14 @@ def test_apply_patch_is_all_or_nothing(box):
     escape = box.call("apply_patch", {"input": "*** Begin Patch\n*** Add File: ../evil.txt\n+x\n*** End Patch"})
     assert escape.is_error and "outside the workspace" in escape.content
     assert box.call("apply_patch", {"input": "not a patch"}).is_error
+
+
+def test_edit_accepts_openclaws_batch_form(box):
+    r = box.call("edit", {"path": "notes.md", "edits": [{"oldText": "x = 1", "newText": "x = 5"},
+                                                         {"oldText": "y = 1", "newText": "y = 6"}]})
+    assert not r.is_error and "Replaced 2" in r.content
+    assert box.call("read", {"path": "notes.md"}).content == "x = 5\ny = 6\n"
+    bad = box.call("edit", {"path": "notes.md", "edits": [{"oldText": "x = 5", "newText": "x = 7"},
+                                                           {"oldText": "nope", "newText": "z"}]})
+    assert bad.is_error and box.call("read", {"path": "notes.md"}).content == "x = 5\ny = 6\n"  # all or nothing
+    assert box.call("edit", {"path": "notes.md"}).is_error

@@ -45,8 +45,11 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         {"path": {"type": "string"}, "content": {"type": "string"}}, ["path", "content"]),
     _fn("edit", "Replace exact text in a file. old_string must match exactly once unless replace_all.",
         {"path": {"type": "string"}, "old_string": {"type": "string"}, "new_string": {"type": "string"},
-         "replace_all": {"type": "boolean", "description": "Replace every occurrence."}},
-        ["path", "old_string", "new_string"]),
+         "replace_all": {"type": "boolean", "description": "Replace every occurrence."},
+         "edits": {"type": "array", "description": "OpenClaw's form: several {oldText, newText} in order.",
+                   "items": {"type": "object", "properties": {"oldText": {"type": "string"},
+                                                               "newText": {"type": "string"}}}}},
+        ["path"]),
     _fn("exec", "Run a shell command (bash) in the workspace. Set background=true for long-running "
         "commands and manage them with the process tool.",
         {"command": {"type": "string"},
@@ -183,22 +186,33 @@ class ToolBox:
         return self.sandbox.read_file(path, max_bytes=EDIT_MAX_BYTES, confine=True).decode("utf-8", "surrogateescape")
 
     def _edit(self, args: dict[str, Any]) -> str:
-        old, new = args["old_string"], args["new_string"]
-        if not isinstance(old, str) or not isinstance(new, str):
-            raise ToolError("old_string and new_string must be strings")
-        if old == "":
-            raise ToolError("old_string is empty; use write to create a file")
+        """One replacement (old_string/new_string), or OpenClaw's batch form `edits: [{oldText,
+        newText}, ...]`, applied in order, all or nothing."""
+        if "edits" in args:
+            edits = args["edits"]
+            if not isinstance(edits, list) or not edits or not all(isinstance(e, dict) for e in edits):
+                raise ToolError("edits must be a non-empty list of {oldText, newText} objects")
+            pairs = [(e.get("oldText", e.get("old_string")), e.get("newText", e.get("new_string"))) for e in edits]
+        else:
+            pairs = [(args["old_string"], args["new_string"])]
         path = self.resolve(args["path"])
         text = self._load(args["path"], path)
-        count = text.count(old)
-        if count == 0:
-            raise ToolError(f"old_string not found in {args['path']}; read the file and copy the text exactly")
-        if count > 1 and not args.get("replace_all"):
-            raise ToolError(f"old_string matches {count} times in {args['path']}; add context to make it "
-                            "unique or set replace_all=true")
-        text = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
+        replaced = 0
+        for old, new in pairs:
+            if not isinstance(old, str) or not isinstance(new, str):
+                raise ToolError("old_string and new_string must be strings")
+            if old == "":
+                raise ToolError("old_string is empty; use write to create a file")
+            count = text.count(old)
+            if count == 0:
+                raise ToolError(f"old_string not found in {args['path']}; read the file and copy the text exactly")
+            if count > 1 and not args.get("replace_all"):
+                raise ToolError(f"old_string matches {count} times in {args['path']}; add context to make it "
+                                "unique or set replace_all=true")
+            text = text.replace(old, new) if args.get("replace_all") else text.replace(old, new, 1)
+            replaced += count if args.get("replace_all") else 1
         self.sandbox.write_file(path, text.encode("utf-8", "surrogateescape"), confine=True)
-        return f"Replaced {count if args.get('replace_all') else 1} occurrence(s) in {self._rel(path)}"
+        return f"Replaced {replaced} occurrence(s) in {self._rel(path)}"
 
     # -- commands ----------------------------------------------------------------------------
     def _cwd(self, args: dict[str, Any]) -> str:
