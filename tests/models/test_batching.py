@@ -132,3 +132,28 @@ def test_a_deadline_ends_generation_as_length(tiny):
     resp = model.chat([{"role": "user", "content": "hi"}], None, SamplingParams(max_tokens=5000), timeout_s=0.05)
     assert resp.finish_reason in ("length", "tool_calls") and len(resp.token_ids) < 5000
     model.close()
+
+
+def test_prefix_cache_prefills_only_the_new_tokens_and_changes_nothing(tiny):
+    model = HFModel.from_pretrained(tiny)
+    engine = BatchEngine(model.model, eos_ids=set(), pad_id=model.tokenizer.pad_token_id, gather_s=0.2)
+    a, c, d = prompts(model, 3)
+    first = engine.generate(GenRequest(prompt_ids=a, max_new_tokens=8))
+    tool = model.tokenizer("<|im_end|>\n<|im_start|>user\nread write<|im_end|>\n<|im_start|>assistant\n",
+                           add_special_tokens=False)["input_ids"]
+    b = a + first.token_ids + tool  # the next turn of a conversation: cached prefix + new tokens
+    before = engine.stats.prefill_tokens
+    # b (cache hit, past of len(a)+7) prefilled in one batch with c and d (no past): padding
+    # sits in the middle of b's neighbours' rows
+    futures = [engine.submit(GenRequest(prompt_ids=x, max_new_tokens=6)) for x in (b, c, d)]
+    results = [f.result(timeout=60) for f in futures]
+    assert engine.stats.prefix_hit_tokens == len(a) + 7
+    assert engine.stats.prefill_tokens - before == len(b) - (len(a) + 7) + len(c) + len(d)
+    for x, res in zip((b, c, d), results):
+        ids, lps = reference(model, x, 6)
+        assert res.token_ids == ids
+        assert res.logprobs == pytest.approx(lps, abs=1e-4)
+    engine.clear_prefix_cache()
+    again = engine.generate(GenRequest(prompt_ids=b, max_new_tokens=6))
+    assert again.token_ids == results[0].token_ids and engine.stats.prefix_hit_tokens == len(a) + 7
+    engine.close()

@@ -7,6 +7,10 @@ and decodes one token for every running sequence per forward pass. Each sequence
 its own (EOS, stop string, token budget, deadline) and leaves the batch at once; newcomers join
 at the next step, so no request waits for a whole batch to drain.
 
+A prefix cache keeps the KV of recently finished sequences (bounded in tokens): a multi-turn
+agent's next prompt is its last prompt + completion + tool results, so only the new tokens are
+prefilled. Call `clear_prefix_cache()` whenever the weights change (a trainer does, every step).
+
 Token ids and logprobs come back per request. A logprob is that of the sampled token under the
 distribution it was drawn from before top-p truncation: `log_softmax(logits / T)` when sampling,
 `log_softmax(logits)` when greedy (the quantity TRL's GRPO recomputes under the policy).
@@ -63,14 +67,21 @@ class EngineStats:
     prefill_deduped: int = 0  # prompts served by another identical prompt's prefill
     decode_tokens: int = 0
     max_batch_seen: int = 0
+    prefix_hit_tokens: int = 0  # prompt tokens whose KV came from the prefix cache
 
 
 class BatchEngine:
     """Continuous batching over one `transformers` causal LM (any model taking `cache=`)."""
 
     def __init__(self, model: Any, *, eos_ids: set[int], pad_id: int, decode: Any = None,
-                 max_batch: int = 16, gather_s: float = 0.02):
+                 max_batch: int = 16, gather_s: float = 0.02, prefix_cache_tokens: int = 8192):
+        from collections import OrderedDict
+
         self.model, self.eos_ids, self.pad_id = model, set(eos_ids), pad_id
+        self.prefix_cache_tokens = prefix_cache_tokens
+        self._prefixes: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
+        self._prefix_size = 0
+        self._prefix_lock = threading.Lock()
         self.decode = decode  # ids -> text, for stop strings
         self.max_batch, self.gather_s = max_batch, gather_s
         self.stats = EngineStats()
@@ -106,7 +117,14 @@ class BatchEngine:
     def generate(self, req: GenRequest) -> GenResult:
         return self.submit(req).result()
 
+    def clear_prefix_cache(self) -> None:
+        """Forget cached prefixes (their KV belongs to the weights they were computed with)."""
+        with self._prefix_lock:
+            self._prefixes.clear()
+            self._prefix_size = 0
+
     def close(self) -> None:
+        self.clear_prefix_cache()
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -156,22 +174,45 @@ class BatchEngine:
         return out.logits[:, -1, :].float(), new_kv
 
     def _admit(self, rows: list[_Row]) -> None:
-        """Prefill the newcomers (identical prompts once), sample their first token, merge."""
+        """Prefill the newcomers (identical prompts once, cached prefixes not again), sample their
+        first token, merge them into the running batch."""
         unique: dict[tuple[int, ...], int] = {}
         which = [unique.setdefault(tuple(r.req.prompt_ids), len(unique)) for r in rows]
         prompts = list(unique)
-        length = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), length), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), length), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            ids[i, length - len(p):] = torch.tensor(p, dtype=torch.long)
-            mask[i, length - len(p):] = 1
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        logits, kv = self._forward(ids, mask, positions, None)
-        self.stats.prefill_tokens += sum(len(p) for p in prompts)
-        self.stats.prefill_deduped += len(rows) - len(prompts)
+        pasts = [self._lookup(p) for p in prompts]  # (n cached tokens, kv) or (0, None)
+        plen = [n for n, _ in pasts]
+        width_p = max(plen)
+        suffixes = [p[n:] for p, n in zip(prompts, plen)]
+        width_s = max(len(x) for x in suffixes)
+        u = len(prompts)
+        ids = torch.full((u, width_s), self.pad_id, dtype=torch.long)
+        smask = torch.zeros((u, width_s), dtype=torch.long)
+        for i, x in enumerate(suffixes):
+            ids[i, width_s - len(x):] = torch.tensor(x, dtype=torch.long)
+            smask[i, width_s - len(x):] = 1
+        positions = torch.tensor(plen, dtype=torch.long)[:, None] + (smask.cumsum(-1) - 1).clamp(min=0)
+        past = None
+        pmask = torch.zeros((u, width_p), dtype=torch.long)
+        if width_p:
+            ref = next(kv for _, kv in pasts if kv is not None)
+            past = []
+            for layer, (k0, v0) in enumerate(ref):
+                k = k0.new_zeros((u, k0.shape[1], width_p, k0.shape[3]))
+                v = v0.new_zeros((u, v0.shape[1], width_p, v0.shape[3]))
+                for i, (n, kv) in enumerate(pasts):
+                    if kv is not None:
+                        k[i, :, width_p - n:] = kv[layer][0][0]
+                        v[i, :, width_p - n:] = kv[layer][1][0]
+                past.append((k, v))
+            for i, n in enumerate(plen):
+                pmask[i, width_p - n:] = 1
+        mask = torch.cat([pmask, smask], dim=1)
+        logits, kv = self._forward(ids, mask, positions, past)
+        self.stats.prefill_tokens += sum(len(x) for x in suffixes)
+        self.stats.prefix_hit_tokens += sum(plen)
+        self.stats.prefill_deduped += len(rows) - u
         index = torch.tensor(which, dtype=torch.long)
-        if len(prompts) != len(rows) or which != list(range(len(rows))):
+        if u != len(rows) or which != list(range(len(rows))):
             kv = [(k.index_select(0, index), v.index_select(0, index)) for k, v in kv]
             mask = mask.index_select(0, index)
         logits = logits.index_select(0, index)
@@ -179,6 +220,39 @@ class BatchEngine:
         self._merge(rows, kv, mask, first)
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, len(self._rows))
         self._finish_some()
+
+    def _lookup(self, prompt: tuple[int, ...]):
+        """The longest cached prefix of `prompt` (leaving at least one token to prefill)."""
+        if not self.prefix_cache_tokens:
+            return 0, None
+        best, best_kv = 0, None
+        with self._prefix_lock:
+            for key, kv in self._prefixes.items():
+                n = len(key)
+                if best < n < len(prompt) and prompt[:n] == key:
+                    best, best_kv = n, (key, kv)
+            if best_kv is None:
+                return 0, None
+            self._prefixes.move_to_end(best_kv[0])
+            return best, best_kv[1]
+
+    def _remember(self, i: int, row: _Row) -> None:
+        """Keep row i's KV (its real tokens) under the token ids it covers."""
+        if not self.prefix_cache_tokens:
+            return
+        key = tuple(row.req.prompt_ids) + tuple(row.ids[:-1])  # the last sampled token was never fed
+        real = self._mask[i].bool()
+        if int(real.sum()) != len(key) or len(key) > self.prefix_cache_tokens:
+            return
+        kv = [(k[i:i + 1, :, real].clone(), v[i:i + 1, :, real].clone()) for k, v in self._kv]
+        with self._prefix_lock:
+            if key in self._prefixes:
+                return
+            self._prefixes[key] = kv
+            self._prefix_size += len(key)
+            while self._prefix_size > self.prefix_cache_tokens and self._prefixes:
+                old, _ = self._prefixes.popitem(last=False)
+                self._prefix_size -= len(old)
 
     def _merge(self, rows, kv, mask, first) -> None:
         if not self._rows:
@@ -251,8 +325,12 @@ class BatchEngine:
 
     def _finish_some(self) -> None:
         keep = [i for i, r in enumerate(self._rows) if r.done is None]
-        for r in self._rows:
+        for i, r in enumerate(self._rows):
             if r.done is not None:
+                try:
+                    self._remember(i, r)
+                except Exception:  # a cache is an optimisation: never a failure
+                    pass
                 r.future.set_result(GenResult(token_ids=r.ids, logprobs=r.logprobs, finish_reason=r.done,
                                               prompt_tokens=len(r.req.prompt_ids)))
         if len(keep) == len(self._rows):

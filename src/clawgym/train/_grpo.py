@@ -296,6 +296,9 @@ class RolloutFunc:
         cfg = self.cfg
         base_seed = cfg.seed * 1_000_003 + self.calls * 1009
         self.calls += 1
+        engine = model.engine()
+        if hasattr(engine, "clear_prefix_cache"):
+            engine.clear_prefix_cache()  # the weights changed since the last call: cached KV is stale
         module = model.model
         was_training = module.training
         module.eval()  # no dropout / checkpointing while sampling; the KV cache stays on
