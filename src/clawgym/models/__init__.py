@@ -53,13 +53,16 @@ def load_model(spec: str, *, request_timeout_s: float | None = None, total_timeo
 
 
 def __getattr__(name: str) -> Any:
-    """The concrete model classes, imported on first use (PEP 562)."""
-    where = {"OpenAIModel": "clawgym.models._openai", "HFModel": "clawgym.models._hf"}
+    """The concrete model classes and the batched generation engine, imported on first use
+    (PEP 562): torch and transformers load only when asked for."""
+    where = {"OpenAIModel": "clawgym.models._openai", "HFModel": "clawgym.models._hf",
+             "BatchEngine": "clawgym.models._batch", "GenRequest": "clawgym.models._batch",
+             "GenResult": "clawgym.models._batch"}
     if name in where:
         return getattr(importlib.import_module(where[name]), name)
     raise AttributeError(f"module 'clawgym.models' has no attribute {name!r}")
 
 
-__all__ = ["ChatModel", "ContextLengthError", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
+__all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
            "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
            "load_model", "make_call", "parse_text_tool_calls", "serve"]
