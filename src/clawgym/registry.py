@@ -61,7 +61,7 @@ REGISTRY: dict[Kind, dict[str, Entry]] = {
         "oracle": Entry("clawgym.agent:OracleAgent"),
         "noop": Entry("clawgym.agent:NoopAgent"),
         # the agent package exports no name for it yet (its __init__ is shared); the module is its home
-        "openclaw": Entry("clawgym.agent._openclaw:OpenClawAgent", needs_model=True,
+        "openclaw": Entry("clawgym.agent:OpenClawAgent", needs_model=True,
                           install="clawgym openclaw install"),
     },
     "model": {

@@ -9,14 +9,17 @@ from clawgym.agent._messages import (
     AssistantMessage, ChatMessage, SystemMessage, ToolCallPart, ToolMessage, UserMessage, from_openai,
     parse_message, to_openai,
 )
+from clawgym.agent._openclaw import OpenClawAgent
+from clawgym.agent._openclaw_install import OpenClawInstallError, install as install_openclaw
 from clawgym.agent._rollout import rollout
 from clawgym.agent._tools import TOOL_NAMES, TOOL_SCHEMAS, ToolBox, ToolError, ToolResult
 from clawgym.agent._trajectory import FileChange, StepRecord, Trajectory, digest, workspace_diff
 
 __all__ = [
     "SYSTEM_PROMPT", "TOOL_NAMES", "TOOL_SCHEMAS", "Agent", "AgentConfig", "AssistantMessage", "ChatMessage",
-    "ClawEnv", "EnvConfig", "EnvError", "FileChange", "LLMAgent", "NoopAgent", "Observation", "OracleAgent",
+    "ClawEnv", "EnvConfig", "EnvError", "FileChange", "LLMAgent", "NoopAgent", "Observation", "OpenClawAgent",
+    "OpenClawInstallError", "OracleAgent",
     "StepRecord", "StepResult", "SystemMessage", "ToolBox", "ToolCallPart", "ToolError", "ToolMessage",
     "ToolResult", "Trajectory", "UserMessage", "digest", "from_openai", "make_agent", "parse_message",
-    "rollout", "run_policy", "to_openai", "workspace_diff",
+    "install_openclaw", "rollout", "run_policy", "to_openai", "workspace_diff",
 ]

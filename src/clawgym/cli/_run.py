@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from clawgym import registry
-from clawgym.cli._common import Agg, FormatOpt, ModelOpt, SrcFormat, _load, app, err, out
+from clawgym.cli._common import Agg, FromOpt, ModelOpt, SrcFormat, _load, app, err, out
 from clawgym.errors import ClawGymError
 
 
@@ -64,7 +63,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             sandbox: Annotated[str, typer.Option(help=_choices("sandbox"))] = "bwrap",
             judge_model: Annotated[Optional[str], typer.Option(help="Model spec of the rubric judge.")] = None,
             judge_votes: Annotated[int, typer.Option(min=1, help="Judge votes per rubric rule (median).")] = 1,
-            fmt: FormatOpt = SrcFormat.auto):
+            fmt: FromOpt = SrcFormat.auto):
     """Run an agent over a task suite and write report.html.
 
     Tasks x samples, each attempt in its own sandbox, verified, stored crash-safely in --out.
@@ -162,9 +161,12 @@ def report_cmd(run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     dirs = [run_dir, *(compare or [])]
     try:
         if as_json:
+            from clawgym.jsonl import JsonlWriter
+
+            writer = JsonlWriter()
             with RunStore.read(run_dir) as store:
                 for r in store.rows():
-                    print(json.dumps(r.report_json()))
+                    writer.write(r.report_json())
             return
         for d in dirs:
             with RunStore.read(d) as store:

@@ -65,7 +65,7 @@ def tasks_lint(src: SrcArg, from_: FromOpt = SrcFormat.auto, max_size: MaxSizeOp
     """Report every problem in a dataset; exit 1 if there is any."""
     from clawgym.errors import Problem
     from clawgym.tasks import LoadOptions, load_tasks
-    from clawgym.tasks._lint import lint_task
+    from clawgym.tasks import lint_task
 
     problems: list[Problem] = []
     options = LoadOptions(**({"max_file_bytes": max_size} if max_size else {}))
@@ -106,7 +106,7 @@ def tasks_qa(src: SrcArg,
 
     def done(r) -> None:
         if lines is not None:  # from worker threads: whole lines, one writer
-            lines.write({**r.json_line(), "skipped": _skipped(r)})
+            lines.write(r.json_line())
 
     results = qa_many(tasks, concurrency=concurrency, on_result=done, aggregation=aggregation.value,
                       tolerance=tolerance, backend=sandbox)
@@ -121,8 +121,8 @@ def tasks_qa(src: SrcArg,
             for name, c in r.checks.items():
                 if c.status == "fail":
                     out.print(f"[red]{r.task_id}[/red] {name}: {escape(json.dumps(c.detail)[:400])}", highlight=False)
-        partial = [r for r in results if r.passed and _skipped(r)]
-        skipped = Counter(name for r in results for name in _skipped(r))
+        partial = [r for r in results if r.passed and r.skipped]
+        skipped = Counter(name for r in results for name in r.skipped)
         out.print(f"{len(results) - len(failed) - len(partial)}/{len(results)} task(s) passed every probe, "
                   f"{len(partial)} passed with probes skipped, {len(failed)} failed", highlight=False)
         if skipped:
@@ -131,7 +131,3 @@ def tasks_qa(src: SrcArg,
     if failed:
         raise typer.Exit(1)
 
-
-def _skipped(r) -> list[str]:
-    """The probes that did not run for this task: unknown, neither passed nor failed."""
-    return [name for name, c in r.checks.items() if c.status == "skipped"]

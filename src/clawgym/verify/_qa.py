@@ -39,8 +39,13 @@ class QAResult(BaseModel):
     passed: bool
     checks: dict[str, ProbeResult] = Field(default_factory=dict)
 
+    @property
+    def skipped(self) -> list[str]:
+        """Probes that could not run (no reference solution, no outputs found): not passed."""
+        return sorted(k for k, v in self.checks.items() if v.status == "skipped")
+
     def json_line(self) -> dict[str, Any]:
-        return {"task_id": self.task_id, "passed": self.passed,
+        return {"task_id": self.task_id, "passed": self.passed, "skipped": self.skipped,
                 "checks": {k: v.model_dump() for k, v in self.checks.items()}}
 
 
