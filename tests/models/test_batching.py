@@ -157,3 +157,21 @@ def test_prefix_cache_prefills_only_the_new_tokens_and_changes_nothing(tiny):
     again = engine.generate(GenRequest(prompt_ids=b, max_new_tokens=6))
     assert again.token_ids == results[0].token_ids and engine.stats.prefix_hit_tokens == len(a) + 7
     engine.close()
+
+
+def test_a_prefix_shared_with_a_running_sequence_is_not_prefilled_again(tiny):
+    model = HFModel.from_pretrained(tiny)
+    engine = BatchEngine(model.model, eos_ids=set(), pad_id=model.tokenizer.pad_token_id, gather_s=0)
+    system = [{"role": "system", "content": "read write edit exec process path content command " * 4}]
+    a = model.encode_prompt(system + [{"role": "user", "content": "read the input"}], None)
+    b = model.encode_prompt(system + [{"role": "user", "content": "write json output now"}], None)
+    shared = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+    assert shared >= 20
+    first = engine.submit(GenRequest(prompt_ids=a, max_new_tokens=30))
+    while engine.stats.decode_tokens < 3:
+        threading.Event().wait(0.001)
+    second = engine.submit(GenRequest(prompt_ids=b, max_new_tokens=6))
+    ra, rb = first.result(timeout=60), second.result(timeout=60)
+    assert engine.stats.prefix_hit_tokens == shared
+    assert ra.token_ids == reference(model, a, 30)[0] and rb.token_ids == reference(model, b, 6)[0]
+    engine.close()

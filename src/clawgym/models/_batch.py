@@ -30,6 +30,24 @@ import torch
 from clawgym.models._base import ModelError
 
 
+MIN_PREFIX = 8  # shorter shared prefixes are prefilled again (not worth a copy)
+
+
+def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """Length of the common prefix of two token sequences."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 @dataclass
 class GenRequest:
     prompt_ids: list[int]
@@ -222,19 +240,30 @@ class BatchEngine:
         self._finish_some()
 
     def _lookup(self, prompt: tuple[int, ...]):
-        """The longest cached prefix of `prompt` (leaving at least one token to prefill)."""
+        """The longest common prefix of `prompt` with a cached sequence or a running one (whose
+        KV is in the batch), leaving at least one token to prefill: (n, per-layer KV of n tokens).
+        Causal attention makes the KV of a prefix depend on that prefix alone."""
         if not self.prefix_cache_tokens:
             return 0, None
-        best, best_kv = 0, None
+        best, source = 0, None
         with self._prefix_lock:
             for key, kv in self._prefixes.items():
-                n = len(key)
-                if best < n < len(prompt) and prompt[:n] == key:
-                    best, best_kv = n, (key, kv)
-            if best_kv is None:
+                n = min(_common(prompt, key), len(prompt) - 1)
+                if n > best:
+                    best, source = n, ("cache", key, kv)
+            for j, row in enumerate(self._rows):
+                key = tuple(row.req.prompt_ids) + tuple(row.ids[:-1])
+                n = min(_common(prompt, key), len(prompt) - 1)
+                if n > best:
+                    best, source = n, ("row", j, None)
+            if best < MIN_PREFIX or source is None:
                 return 0, None
-            self._prefixes.move_to_end(best_kv[0])
-            return best, best_kv[1]
+            if source[0] == "cache":
+                self._prefixes.move_to_end(source[1])
+                return best, [(k[:, :, :best], v[:, :, :best]) for k, v in source[2]]
+        j = source[1]
+        real = self._mask[j].nonzero().squeeze(1)[:best]
+        return best, [(k[j:j + 1].index_select(2, real), v[j:j + 1].index_select(2, real)) for k, v in self._kv]
 
     def _remember(self, i: int, row: _Row) -> None:
         """Keep row i's KV (its real tokens) under the token ids it covers."""
