@@ -59,10 +59,15 @@ def main() -> None:
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--temperature", type=float, default=0.8)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--threads", type=int, help=(
+        "torch intra-op threads (default: torch's). On a shared, oversubscribed machine 1 thread avoids "
+        "OpenMP spin-wait stalls that make every figure noise."))
     args = ap.parse_args()
 
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model = load_model(args.model, max_batch=max(args.streams, 1))
     engine = model.engine()
     engine.eos_ids = set()  # exactly --new-tokens per request
@@ -74,6 +79,7 @@ def main() -> None:
     rows: dict[str, dict] = {}
 
     def measure(name: str, prompts: list[list[dict]]) -> None:
+        engine.clear_prefix_cache()  # no scenario inherits another's cached prompts
         tokens, secs = concurrent(model, prompts, params)
         rows[name] = {"streams": len(prompts), "tokens": tokens, "seconds": round(secs, 2),
                       "tokens_per_s": round(tokens / secs, 2)}

@@ -67,7 +67,12 @@ def main() -> None:
     ap.add_argument("--completion", type=int, default=256)
     ap.add_argument("--env-steps", type=int, default=3)
     ap.add_argument("--only", choices=["batched", "serial"])
+    ap.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     args = ap.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     rows = {}
     for name, mb in (("batched", args.group), ("serial", 1)):
         if args.only and args.only != name:

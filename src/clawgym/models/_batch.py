@@ -48,6 +48,44 @@ def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return lo
 
 
+def _grow_layer_class():
+    """A KV cache layer over a preallocated buffer: a decode step writes one column in place
+    instead of re-concatenating the whole cache (which costs as much as the matmuls at batch 8)."""
+    from transformers.cache_utils import DynamicLayer
+
+    class GrowLayer(DynamicLayer):
+        def __init__(self, keys: torch.Tensor | None = None, values: torch.Tensor | None = None,
+                     length: int = 0):
+            super().__init__()
+            self.kbuf, self.vbuf, self.length = keys, values, length
+            if keys is not None:
+                self.is_initialized, self.device = True, keys.device
+                self.keys, self.values = keys[:, :, :length], values[:, :, :length]
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            n = key_states.shape[-2]
+            need = self.length + n
+            if self.kbuf is None or need > self.kbuf.shape[2]:
+                cap = need + max(64, need // 2)
+                shape = (*key_states.shape[:2], cap, key_states.shape[3])
+                kb, vb = key_states.new_empty(shape), value_states.new_empty(shape)
+                if self.length:
+                    kb[:, :, :self.length] = self.kbuf[:, :, :self.length]
+                    vb[:, :, :self.length] = self.vbuf[:, :, :self.length]
+                self.kbuf, self.vbuf = kb, vb
+                self.is_initialized, self.device = True, key_states.device
+            self.kbuf[:, :, self.length:need] = key_states
+            self.vbuf[:, :, self.length:need] = value_states
+            self.length = need
+            self.keys, self.values = self.kbuf[:, :, :need], self.vbuf[:, :, :need]
+            return self.keys, self.values
+
+        def get_seq_length(self) -> int:
+            return self.length
+
+    return GrowLayer
+
+
 @dataclass
 class GenRequest:
     prompt_ids: list[int]
@@ -109,7 +147,9 @@ class BatchEngine:
         self._thread: threading.Thread | None = None
         # the running batch
         self._rows: list[_Row] = []
-        self._kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+        self._kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # [B, H, L, D] each
+        self._bufs: list[Any] | None = None  # the cache layers whose buffers hold _kv (None: copy first)
+        self._layer_cls: Any = None
         self._mask: torch.Tensor | None = None  # [B, L] 1 = real token
         self._last: torch.Tensor | None = None  # [B] the token each row feeds next
 
@@ -179,15 +219,30 @@ class BatchEngine:
                 for row in self._rows + new:
                     if not row.future.done():
                         row.future.set_exception(err)
-                self._rows, self._kv, self._mask, self._last = [], None, None, None
+                self._rows, self._kv, self._mask, self._last, self._bufs = [], None, None, None, None
 
-    def _forward(self, input_ids, mask, positions, kv):
+    def _forward(self, input_ids, mask, positions, kv, layers=None):
+        """One forward pass over `kv` (a list of per-layer K/V, or None); `layers`: the cache
+        layers already holding `kv` in growable buffers (the decode steps reuse them)."""
         from transformers import DynamicCache
 
-        cache = DynamicCache(ddp_cache_data=kv) if kv is not None else DynamicCache()
+        if self._layer_cls is None:
+            self._layer_cls = _grow_layer_class()
+        if layers is None:
+            if kv is None:
+                layers = None
+            else:  # copy once into buffers with room to grow
+                layers = [self._layer_cls() for _ in kv]
+                for layer, (k, v) in zip(layers, kv):
+                    layer.update(k, v)
+        cache = DynamicCache()
+        cache.layer_class_to_replicate = self._layer_cls
+        if layers is not None:
+            cache.layers = layers
         out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache,
                          use_cache=True, logits_to_keep=1)
         self.stats.forward_passes += 1
+        self._last_layers = list(out.cache.layers)
         new_kv = [(layer.keys, layer.values) for layer in out.cache.layers]
         return out.logits[:, -1, :].float(), new_kv
 
@@ -286,6 +341,8 @@ class BatchEngine:
     def _merge(self, rows, kv, mask, first) -> None:
         if not self._rows:
             self._rows, self._kv, self._mask, self._last = list(rows), kv, mask, first
+            layers = getattr(self, "_last_layers", None)
+            self._bufs = layers if layers and kv and kv[0][0] is layers[0].keys else None
             return
         la, ln = self._mask.shape[1], mask.shape[1]
 
@@ -297,6 +354,7 @@ class BatchEngine:
             return torch.cat([t.new_zeros(shape), t], dim=dim)
 
         width = max(la, ln)
+        self._bufs = None
         self._kv = [(torch.cat([left_pad(ka, width - la, 2), left_pad(kn, width - ln, 2)]),
                      torch.cat([left_pad(va, width - la, 2), left_pad(vn, width - ln, 2)]))
                     for (ka, va), (kn, vn) in zip(self._kv, kv)]
@@ -310,7 +368,8 @@ class BatchEngine:
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, b)
         self._mask = torch.cat([self._mask, self._mask.new_ones((b, 1))], dim=1)
         positions = torch.tensor([[r.n_real] for r in self._rows], dtype=torch.long)
-        logits, self._kv = self._forward(self._last.view(b, 1), self._mask, positions, self._kv)
+        logits, self._kv = self._forward(self._last.view(b, 1), self._mask, positions, self._kv, self._bufs)
+        self._bufs = self._last_layers
         for r in self._rows:
             r.n_real += 1
         self._last = self._sample(self._rows, logits)
@@ -365,12 +424,13 @@ class BatchEngine:
         if len(keep) == len(self._rows):
             return
         if not keep:
-            self._rows, self._kv, self._mask, self._last = [], None, None, None
+            self._rows, self._kv, self._mask, self._last, self._bufs = [], None, None, None, None
             return
         idx = torch.tensor(keep, dtype=torch.long)
         mask = self._mask.index_select(0, idx)
         lead = int((mask.sum(0) == 0).long().cumprod(0).sum())  # columns that are padding for every row
         self._mask = mask[:, lead:]
         self._kv = [(k.index_select(0, idx)[:, :, lead:], v.index_select(0, idx)[:, :, lead:]) for k, v in self._kv]
+        self._bufs = None
         self._last = self._last.index_select(0, idx)
         self._rows = [self._rows[i] for i in keep]
