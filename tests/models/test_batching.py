@@ -175,3 +175,19 @@ def test_a_prefix_shared_with_a_running_sequence_is_not_prefilled_again(tiny):
     assert engine.stats.prefix_hit_tokens == shared
     assert ra.token_ids == reference(model, a, 30)[0] and rb.token_ids == reference(model, b, 6)[0]
     engine.close()
+
+
+def test_newcomers_sharing_a_system_prompt_prefill_it_once(tiny):
+    model = HFModel.from_pretrained(tiny)
+    engine = BatchEngine(model.model, eos_ids=set(), pad_id=model.tokenizer.pad_token_id, gather_s=0.2)
+    system = [{"role": "system", "content": "read write edit exec process path content command " * 4}]
+    ps = [model.encode_prompt(system + [{"role": "user", "content": u}], None)
+          for u in ("read the input", "write json output now", "exec a command", "edit")]
+    shared = min(next(i for i, (x, y) in enumerate(zip(ps[0], p)) if x != y) for p in ps[1:])
+    results = [f.result(timeout=60) for f in [engine.submit(GenRequest(prompt_ids=p, max_new_tokens=5)) for p in ps]]
+    assert engine.stats.prefix_hit_tokens == 4 * shared
+    assert engine.stats.prefill_tokens == shared + sum(len(p) - shared for p in ps)
+    for p, res in zip(ps, results):
+        ids, lps = reference(model, p, 5)
+        assert res.token_ids == ids and res.logprobs == pytest.approx(lps, abs=1e-4)
+    engine.close()

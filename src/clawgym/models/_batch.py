@@ -252,6 +252,7 @@ class BatchEngine:
         unique: dict[tuple[int, ...], int] = {}
         which = [unique.setdefault(tuple(r.req.prompt_ids), len(unique)) for r in rows]
         prompts = list(unique)
+        self._share_common_prefix(prompts)
         pasts = [self._lookup(p) for p in prompts]  # (n cached tokens, kv) or (0, None)
         plen = [n for n, _ in pasts]
         width_p = max(plen)
@@ -293,6 +294,27 @@ class BatchEngine:
         self._merge(rows, kv, mask, first)
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, len(self._rows))
         self._finish_some()
+
+    def _share_common_prefix(self, prompts: list[tuple[int, ...]]) -> None:
+        """Newcomers that share a prefix (the system prompt and tool schemas of a run's rollouts)
+        get it prefilled once, into the prefix cache, before their own prefill."""
+        if not self.prefix_cache_tokens or len(prompts) < 2:
+            return
+        shared = min(len(p) for p in prompts) - 1
+        for p in prompts[1:]:
+            shared = min(shared, _common(prompts[0], p))
+        if shared < MIN_PREFIX or shared > self.prefix_cache_tokens or self._lookup(prompts[0])[0] >= shared:
+            return
+        key = prompts[0][:shared]
+        ids = torch.tensor([key], dtype=torch.long)
+        _, kv = self._forward(ids, torch.ones_like(ids), torch.arange(shared)[None], None)
+        self.stats.prefill_tokens += shared
+        with self._prefix_lock:
+            self._prefixes[key] = [(k[:, :, :shared].clone(), v[:, :, :shared].clone()) for k, v in kv]
+            self._prefix_size += shared
+            while self._prefix_size > self.prefix_cache_tokens and len(self._prefixes) > 1:
+                old, _ = self._prefixes.popitem(last=False)
+                self._prefix_size -= len(old)
 
     def _lookup(self, prompt: tuple[int, ...]):
         """The longest common prefix of `prompt` with a cached sequence or a running one (whose
