@@ -193,10 +193,12 @@ def _batchable(model: Any) -> bool:
     """The engine keeps a plain (full-attention) KV cache: sliding-window and recurrent models
     fall back to one `generate()` at a time."""
     cfg = getattr(model, "config", None)
-    if cfg is None or getattr(cfg, "sliding_window", None) or getattr(cfg, "is_encoder_decoder", False):
+    if cfg is None or getattr(cfg, "is_encoder_decoder", False):
         return False
     types = getattr(cfg, "layer_types", None)
-    return not types or all(t == "full_attention" for t in types)
+    if types:
+        return all(t == "full_attention" for t in types)
+    return not (getattr(cfg, "sliding_window", None) and getattr(cfg, "use_sliding_window", True))
 
 
 def _textual(message: dict[str, Any], native: bool) -> dict[str, Any]:

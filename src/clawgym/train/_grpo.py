@@ -27,9 +27,10 @@ of room ends there as `max_tokens` (truncated, verified as it stands). The fract
 cut by this budget, of turns cut by `max_turn_tokens`, and of episodes ended by any budget are
 logged every step (`rollout/...`) beside TRL's own `completions/clipped_ratio`.
 
-Scaling out: rollouts are threads of this process against the trainer's model. A user who
-outgrows one machine serves the policy (`clawgym serve` or vLLM) and runs the episodes with the
-Ray executor of `clawgym.runs`; the trainer keeps TRL's own distributed launch (accelerate).
+Scaling out: rollouts are threads of this process against the trainer's model (the engine
+batches them). Sending episodes to the Ray executor of `clawgym.runs` against a served policy is
+the intended path past one machine and is not built yet; the trainer itself keeps TRL's own
+distributed launch (accelerate).
 """
 
 from __future__ import annotations
