@@ -16,6 +16,7 @@ from clawgym.cli import _bench  # noqa: F401, E402, I001
 from clawgym.cli import _synth  # noqa: F401, I001
 from clawgym.cli import _train  # noqa: F401, I001
 from clawgym.cli import _openclaw  # noqa: F401, I001
+from clawgym.cli import _demo  # noqa: F401, I001
 from clawgym.cli._common import app, env_rule, err
 
 __all__ = ["_agent", "_run", "_tasks", "_verify", "app", "command", "main"]

@@ -80,22 +80,22 @@ class DemoConfig:
     seed: int = 0
     # evaluation
     max_steps: int = 4
-    turn_tokens: int = 192
+    turn_tokens: int = 160
     timeout_s: float = 120.0
     temperature: float = 0.0
     concurrency: int = 8
     sandbox: str = "bwrap"
     # SFT
-    sft_steps: int = 24
+    sft_steps: int = 16
     learning_rate: float = 1e-4
-    max_length: int = 1024
+    max_length: int = 1536
     batch_size: int = 1
     min_score: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
     """More SFTTrainConfig settings."""
 
 
-DEFAULT_FAMILIES = ["sort_by_extension", "dedupe_files", "ini_config_edit", "json_config_merge"]
+DEFAULT_FAMILIES = ["sort_by_extension", "json_config_merge", "ini_config_edit"]
 DEFAULT_HELDOUT_FAMILIES = ["batch_rename"]
 
 

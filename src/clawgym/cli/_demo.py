@@ -1,0 +1,97 @@
+"""`clawgym demo`: ClawGym in miniature (synthesize -> evaluate base -> teacher -> SFT -> evaluate
+-> report). The pipeline is `clawgym.train._demo.run_demo`; this layer shows progress and prints."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from clawgym.cli._common import app, err, out
+
+
+@app.command("demo")
+def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Demo folder (default runs/demo-<time>).")] = None,
+             model: Annotated[str, typer.Option("--model", "-m", help="Base model: smollm2 or hf:PATH.")] = "smollm2",
+             train_tasks: Annotated[int, typer.Option(min=1, help="Train-split family tasks (teacher trajectories).")] = 12,
+             heldout_tasks: Annotated[int, typer.Option(min=0, help="Held-out seeds of the train families.")] = 6,
+             heldout_family_tasks: Annotated[int, typer.Option(min=0, help="Tasks of held-out families.")] = 2,
+             sft_steps: Annotated[int, typer.Option(min=1, help="SFT optimizer steps.")] = 16,
+             lr: Annotated[float, typer.Option("--lr", help="SFT learning rate.")] = 1e-4,
+             max_length: Annotated[int, typer.Option(help="Longest SFT example in tokens (longer ones are dropped).")] = 1536,
+             max_steps: Annotated[int, typer.Option(min=1, help="Most model turns per evaluation attempt.")] = 4,
+             turn_tokens: Annotated[int, typer.Option(min=1, help="Most tokens per model turn.")] = 160,
+             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Attempts at once.")] = 8,
+             seed: Annotated[int, typer.Option(help="Task and sampling seed.")] = 0,
+             sandbox: Annotated[str, typer.Option(help="Sandbox backend.")] = "bwrap"):
+    """ClawGym in miniature: synthesize family tasks, evaluate the base model on held-out tasks,
+    collect teacher trajectories on train tasks, fine-tune (SFT), evaluate again, and write one
+    report (before/after table, plot). About 10 minutes on 2 CPU cores with the defaults."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from clawgym.errors import ClawGymError
+    from clawgym.runs import RunInterrupted
+    from clawgym.train._demo import DemoConfig, rich_table, run_demo
+
+    cfg = DemoConfig(out=str(out_dir) if out_dir else None, model=model, train_tasks=train_tasks,
+                     heldout_tasks=heldout_tasks, heldout_family_tasks=heldout_family_tasks, sft_steps=sft_steps,
+                     learning_rate=lr, max_length=max_length, max_steps=max_steps, turn_tokens=turn_tokens,
+                     concurrency=concurrency, seed=seed, sandbox=sandbox)
+    t0 = time.monotonic()
+    tty = err.is_terminal
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=err, disable=not tty) as progress:
+        bars: dict[str, int] = {}
+        state = {"done": 0, "score": 0.0}
+
+        def bar(name: str, total: int | None) -> int:
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=total, info="")
+            return bars[name]
+
+        def on(kind: str, data: dict) -> None:
+            if kind == "phase":
+                err.print(f"[bold cyan][{data['index']}/{data['total']}] {data['name']}[/bold cyan] "
+                          f"(at {time.monotonic() - t0:.0f} s)", highlight=False)
+            elif kind == "phase_done":
+                err.print(f"    {data['name']}: {data['seconds']:.1f} s", highlight=False)
+            elif kind == "run":
+                k, d, name = data["kind"], data["data"], data["phase"]
+                if k == "start":
+                    state["done"], state["score"] = 0, 0.0
+                    bar(name, d["total"])
+                elif k == "done":
+                    t = d["traj"]
+                    state["done"] += 1
+                    state["score"] += t.score
+                    progress.update(bar(name, None), advance=1, info=f"mean {state['score'] / state['done']:.3f}")
+                    if not tty:
+                        err.print(f"    {t.task_id}: {t.score:.3f} ({t.status}, {t.stop_reason})", highlight=False)
+            elif kind == "sft_log" and "loss" in data:
+                progress.update(bar("SFT", data["total"]), completed=data.get("step", 0),
+                                info=f"loss {float(data['loss']):.3f}")
+                if not tty:
+                    err.print(f"    SFT step {data.get('step')}/{data['total']}: loss {float(data['loss']):.3f}",
+                              highlight=False)
+            elif kind == "run_summary":
+                s = data["summary"]
+                err.print(f"    {data['phase']}: {s['finished']} attempt(s), mean {s['mean_score']:.3f}, "
+                          f"pass {s['pass_rate']:.0%}", highlight=False)
+
+        try:
+            result = run_demo(cfg, on)
+        except (KeyboardInterrupt, RunInterrupted):
+            progress.stop()
+            err.print("[red]interrupted[/red]")
+            raise typer.Exit(130)
+        except ClawGymError as exc:
+            progress.stop()
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1)
+    out.print(rich_table(result.table))
+    err.print("phases: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.phases.items())
+              + f"; total {time.monotonic() - t0:.0f} s", highlight=False)
+    err.print(f"demo folder {result.folder}; report {result.report}")
