@@ -22,10 +22,10 @@ import argparse
 import json
 import time
 
-from clawgym.models._hf import HFModel
+from clawgym.models import HFModel
 from clawgym.starter import starter_tasks
-from clawgym.train._grpo import GRPOTrainConfig, build_trainer
-from clawgym.train._sft import load_base
+from clawgym.train import GRPOTrainConfig, build_trainer
+from clawgym.train import load_base
 
 
 def one(args, max_batch: int) -> dict:

@@ -83,6 +83,16 @@ class HFModel(ChatModel):
         with self._tok_lock:
             return self.tokenizer.decode(ids, skip_special_tokens=True)
 
+    def decode(self, ids: list[int], *, skip_special_tokens: bool = True) -> str:
+        """Token ids to text (thread-safe)."""
+        with self._tok_lock:
+            return self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
+
+    def encode(self, text: str) -> list[int]:
+        """Text to token ids, no special tokens added (thread-safe)."""
+        with self._tok_lock:
+            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
     def encode_prompt(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[int]:
         """The exact prompt token ids `chat()` feeds the model."""
         prompt = self.render(messages, tools)

@@ -164,7 +164,7 @@ class EnvTokens:
 
     def __init__(self, model: Any, tools: list[dict[str, Any]] | None):
         self.model, self.tools = model, tools
-        self.eos_text = {i: model.tokenizer.decode([i]) for i in model.eos_ids()}
+        self.eos_text = {i: model.decode([i], skip_special_tokens=False) for i in model.eos_ids()}
 
     def text(self, history: list[dict[str, Any]], tool_messages: list[dict[str, Any]],
              completion_ids: list[int]) -> str:
@@ -182,9 +182,7 @@ class EnvTokens:
         return closing
 
     def ids(self, history, tool_messages, completion_ids) -> list[int]:
-        text = self.text(history, tool_messages, completion_ids)
-        with self.model._tok_lock:
-            return self.model.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.model.encode(self.text(history, tool_messages, completion_ids))
 
 
 def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: float = 1.0, top_p: float = 1.0,
@@ -192,7 +190,7 @@ def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: f
                 backend: str = "bwrap", sample: int = 0) -> Episode:
     """One episode of `task` in a fresh sandbox session, the policy being `model` (an in-process
     `HFModel`) decoding from token ids. Returns the token-exact record and the verifier's reward."""
-    from clawgym.models._batch import GenRequest
+    from clawgym.models import GenRequest
 
     env = ClawEnv(env_config, backend=backend)
     obs = env.reset(task, seed=sample)
@@ -216,7 +214,7 @@ def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: f
             context += out.token_ids
             ended = out.finish_reason == "stop"
             ep.truncated_turns += not ended
-            content, calls = parse_text_tool_calls(model._decode(out.token_ids))
+            content, calls = parse_text_tool_calls(model.decode(out.token_ids))
             resp = ModelResponse(content=content or None, tool_calls=calls,
                                  finish_reason="tool_calls" if calls else out.finish_reason,
                                  usage=Usage(prompt_tokens=len(context) - len(out.token_ids),
@@ -278,7 +276,7 @@ class RolloutFunc:
 
     def policy(self, trainer: Any) -> Any:
         """An HFModel over the trainer's own module (shared weights: always the current policy)."""
-        from clawgym.models._hf import HFModel
+        from clawgym.models import HFModel
 
         module = trainer.accelerator.unwrap_model(trainer.model) if trainer is not None else None
         if self._model is None or (module is not None and self._model.model is not module):
