@@ -205,3 +205,5 @@ def test_config_is_checked_and_reads_toml(tmp_path):
         GRPOTrainConfig.from_dict({"nope": 1})
     with pytest.raises(GRPOConfigError, match="group of one"):
         GRPOTrainConfig.from_dict({"num_generations": 1})
+    with pytest.raises(GRPOConfigError, match="executor"):
+        GRPOTrainConfig.from_dict({"executor": "slurm"})

@@ -95,6 +95,9 @@ def train_grpo_cmd(
     max_turn_tokens: Annotated[Optional[int], typer.Option(help="Tokens per assistant turn (256).")] = None,
     max_env_steps: Annotated[Optional[int], typer.Option(help="Model turns per episode (6).")] = None,
     backend: Annotated[Optional[str], typer.Option(help="Sandbox backend (bwrap).")] = None,
+    executor: Annotated[Optional[str], typer.Option(help=(
+        "Where episodes' sandbox sessions run: local, or ray (Ray actors; the policy stays here)."))] = None,
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed (0).")] = None,
 ) -> None:
     """GRPO with TRL: groups of rollouts in parallel sandboxes, the verifier's score as reward."""
@@ -106,7 +109,8 @@ def train_grpo_cmd(
         over = {"tasks": str(tasks) if tasks else None, "model": model, "output_dir": str(out_dir) if out_dir else None,
                 "num_generations": num_generations, "tasks_per_step": tasks_per_step, "max_steps": max_steps,
                 "learning_rate": lr, "max_completion_length": max_completion_length,
-                "max_turn_tokens": max_turn_tokens, "max_env_steps": max_env_steps, "backend": backend, "seed": seed}
+                "max_turn_tokens": max_turn_tokens, "max_env_steps": max_env_steps, "backend": backend, "seed": seed,
+                "executor": executor, "ray_address": ray_address}
         cfg = dataclasses.replace(cfg, **{k: v for k, v in over.items() if v is not None})
         cfg.check()
         if not cfg.tasks:

@@ -28,9 +28,10 @@ cut by this budget, of turns cut by `max_turn_tokens`, and of episodes ended by 
 logged every step (`rollout/...`) beside TRL's own `completions/clipped_ratio`.
 
 Scaling out: rollouts are threads of this process against the trainer's model (the engine
-batches them). Sending episodes to the Ray executor of `clawgym.runs` against a served policy is
-the intended path past one machine and is not built yet; the trainer itself keeps TRL's own
-distributed launch (accelerate).
+batches them); their sandbox sessions are local `ClawEnv`s, or, with `RayEnvs` (`ray_address`
+in the config), `ClawEnv`s inside Ray actors on a cluster: tools and verification run there, only
+messages cross the wire, and the policy's batched generation stays in the trainer. The trainer
+itself keeps TRL's own distributed launch (accelerate).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ class GRPOTrainConfig:
     """Sandbox backend of the episodes and of verification."""
     concurrency: int | None = None
     """Episodes at once (default: the whole step's batch)."""
+    executor: str = "local"
+    """Where the episodes' sandbox sessions run: `local` or `ray` (Ray actors, see RayEnvs)."""
+    ray_address: str | None = None
+    """The Ray cluster for executor = "ray" (None: ray.init's default)."""
     mask_truncated_completions: bool = False
     """Drop episodes cut by max_completion_length from the loss (TRL's option)."""
     seed: int = 0
@@ -129,6 +134,8 @@ class GRPOTrainConfig:
             raise GRPOConfigError("need 1 <= max_turn_tokens <= max_completion_length")
         if self.temperature <= 0:
             raise GRPOConfigError("GRPO samples: temperature must be > 0")
+        if self.executor not in ("local", "ray"):
+            raise GRPOConfigError(f"executor must be local or ray, got {self.executor!r}")
 
 
 # -- one episode as one token sequence ---------------------------------------------------------
@@ -187,17 +194,17 @@ class EnvTokens:
 
 def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: float = 1.0, top_p: float = 1.0,
                 max_completion_length: int = 1024, max_turn_tokens: int = 256, seed: int | None = None,
-                backend: str = "bwrap", sample: int = 0) -> Episode:
+                backend: str = "bwrap", sample: int = 0, env: Any = None) -> Episode:
     """One episode of `task` in a fresh sandbox session, the policy being `model` (an in-process
-    `HFModel`) decoding from token ids. Returns the token-exact record and the verifier's reward."""
+    `HFModel`) decoding from token ids. Returns the token-exact record and the verifier's reward.
+    `env`: the environment to use (default a local `ClawEnv`; `RayEnvs` gives remote ones)."""
     from clawgym.models import GenRequest
 
-    env = ClawEnv(env_config, backend=backend)
+    env = env if env is not None else ClawEnv(env_config, backend=backend)
     obs = env.reset(task, seed=sample)
     tools = obs.tools
     try:
         ep = Episode(task_id=task.id, prompt_ids=model.encode_prompt(env.messages, tools))
-        ep.trajectory = env.trajectory
         envtok = EnvTokens(model, tools)
         context = list(ep.prompt_ids)
         engine = model.engine()
@@ -237,10 +244,115 @@ def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: f
             ep.budget_truncated = True
         ep.reward = float(result.reward)
         ep.stop_reason = result.info.get("stop_reason")
+        ep.trajectory = env.trajectory
         ep.check()
         return ep
     finally:
         env.close()
+
+
+# -- environments on a Ray cluster ---------------------------------------------------------------
+
+class _EnvActor:
+    """A `ClawEnv` inside a Ray actor: the sandbox session lives on the actor's machine."""
+
+    def __init__(self, config: EnvConfig, backend: str):
+        self.env = ClawEnv(config, backend=backend)
+
+    def reset(self, task: Task, seed: int | None):
+        obs = self.env.reset(task, seed)
+        return obs, list(self.env.messages), self.env.time_left_s
+
+    def step(self, action: Any):
+        result = self.env.step(action)
+        return result, list(self.env.messages), self.env.time_left_s
+
+    def stop(self, reason: str):
+        return self.env.stop(reason)  # type: ignore[arg-type]
+
+    def trajectory(self) -> Trajectory | None:
+        return self.env.trajectory
+
+    def close(self) -> None:
+        self.env.close()
+
+
+class _RemoteEnv:
+    """The slice of the `ClawEnv` interface `run_episode` uses, forwarded to an actor."""
+
+    def __init__(self, actor: Any, ray: Any, release: Any):
+        self.actor, self.ray, self.release = actor, ray, release
+        self.messages: list[dict[str, Any]] = []
+        self._left, self._at = 0.0, time.monotonic()
+        self._traj: Trajectory | None = None
+
+    @property
+    def time_left_s(self) -> float:
+        return self._left - (time.monotonic() - self._at)
+
+    def reset(self, task: Task, seed: int | None = None):
+        obs, self.messages, self._left = self.ray.get(self.actor.reset.remote(task, seed))
+        self._at = time.monotonic()
+        return obs
+
+    def step(self, action: Any):
+        result, self.messages, self._left = self.ray.get(self.actor.step.remote(action))
+        self._at = time.monotonic()
+        return result
+
+    def stop(self, reason: str):
+        return self.ray.get(self.actor.stop.remote(reason))
+
+    @property
+    def trajectory(self) -> Trajectory | None:
+        if self._traj is None:
+            self._traj = self.ray.get(self.actor.trajectory.remote())
+        return self._traj
+
+    def close(self) -> None:
+        try:
+            self.ray.get(self.actor.close.remote())
+        finally:
+            self.release(self.actor)
+
+
+class RayEnvs:
+    """Episodes' sandbox sessions (tools and verification) as Ray actors, for a user who outgrows
+    one machine; the policy and its batched generation stay in the trainer, and only messages
+    cross the wire. Actors are pooled and reused across steps. `address`: a Ray cluster (None:
+    the one `ray.init` finds or starts)."""
+
+    def __init__(self, address: str | None = None, *, num_cpus: float = 1.0, **init_kwargs: Any):
+        try:
+            import ray
+        except ImportError as exc:
+            raise GRPOConfigError("Ray rollouts need ray: pip install 'ray[default]'") from exc
+        self.ray = ray
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+                     **init_kwargs)
+        self._cls = ray.remote(num_cpus=num_cpus, max_restarts=0)(_EnvActor)
+        self._idle: dict[tuple[str, str], list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def env(self, config: EnvConfig, backend: str) -> _RemoteEnv:
+        key = (config.model_dump_json(), backend)
+        with self._lock:
+            pool = self._idle.setdefault(key, [])
+            actor = pool.pop() if pool else self._cls.remote(config, backend)
+
+        def release(a: Any) -> None:
+            with self._lock:
+                self._idle[key].append(a)
+
+        return _RemoteEnv(actor, self.ray, release)
+
+    def close(self) -> None:
+        with self._lock:
+            for pool in self._idle.values():
+                for actor in pool:
+                    self.ray.kill(actor)
+            self._idle.clear()
 
 
 # -- TRL glue ----------------------------------------------------------------------------------
@@ -266,8 +378,9 @@ class RolloutFunc:
     """TRL's `rollout_func(prompts, trainer)`: every prompt (TRL already repeated each G times)
     becomes one episode; all run at once on threads, batched by the model's engine."""
 
-    def __init__(self, tasks: dict[str, Task], cfg: GRPOTrainConfig, *, model: Any = None):
+    def __init__(self, tasks: dict[str, Task], cfg: GRPOTrainConfig, *, model: Any = None, envs: Any = None):
         self.tasks, self.cfg, self._model = tasks, cfg, model
+        self.envs = envs  # None: local ClawEnv sessions; a RayEnvs: sessions on a Ray cluster
         self.env_config = EnvConfig(max_steps=cfg.max_env_steps, timeout_s=cfg.episode_timeout_s,
                                     tools=cfg.tools, system_prompt=cfg.system_prompt)
         self.episodes: list[Episode] = []  # the last batch (tests and logs read it)
@@ -306,7 +419,7 @@ class RolloutFunc:
                 return run_episode(model, self.tasks[ids[k]], self.env_config, temperature=cfg.temperature,
                                    top_p=cfg.top_p, max_completion_length=cfg.max_completion_length,
                                    max_turn_tokens=cfg.max_turn_tokens, seed=base_seed + k, backend=cfg.backend,
-                                   sample=k)
+                                   sample=k, env=self.envs.env(self.env_config, cfg.backend) if self.envs else None)
 
             with ThreadPoolExecutor(max_workers=cfg.concurrency or len(prompts)) as pool:
                 episodes = list(pool.map(one, range(len(prompts))))
@@ -379,7 +492,7 @@ def load_tasks_for(cfg: GRPOTrainConfig) -> list[Task]:
 
 
 def build_trainer(cfg: GRPOTrainConfig, tasks: list[Task], model: Any, tokenizer: Any,
-                  callbacks: list[Any] | None = None, **over: Any) -> tuple[Any, RolloutFunc]:
+                  callbacks: list[Any] | None = None, envs: Any = None, **over: Any) -> tuple[Any, RolloutFunc]:
     import os
 
     from trl import GRPOTrainer
@@ -388,7 +501,7 @@ def build_trainer(cfg: GRPOTrainConfig, tasks: list[Task], model: Any, tokenizer
     cfg.check()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    rollout = RolloutFunc({t.id: t for t in tasks}, cfg)
+    rollout = RolloutFunc({t.id: t for t in tasks}, cfg, envs=envs)
     trainer = GRPOTrainer(model=model, reward_funcs=[verifier_reward], args=trl_args(cfg, **over),
                           train_dataset=grpo_dataset(tasks), processing_class=tokenizer, rollout_func=rollout,
                           callbacks=callbacks)
@@ -416,9 +529,14 @@ def train_grpo(cfg: GRPOTrainConfig, *, tasks: list[Task] | None = None, model: 
                     on_log(entry)
 
     model.train()
-    trainer, _ = build_trainer(cfg, tasks, model, tokenizer, callbacks=[_Log()])
+    envs = RayEnvs(cfg.ray_address) if cfg.executor == "ray" else None
+    trainer, _ = build_trainer(cfg, tasks, model, tokenizer, callbacks=[_Log()], envs=envs)
     t0 = time.monotonic()
-    trainer.train()
+    try:
+        trainer.train()
+    finally:
+        if envs is not None:
+            envs.close()
     seconds = time.monotonic() - t0
     if cfg.save:
         save_checkpoint(trainer, tokenizer, cfg.output_dir, lora=False)
@@ -431,5 +549,5 @@ def train_grpo(cfg: GRPOTrainConfig, *, tasks: list[Task] | None = None, model: 
                       rewards=rewards)
 
 
-__all__ = ["Episode", "EnvTokens", "GRPOConfigError", "GRPOResult", "GRPOTrainConfig", "RolloutFunc",
+__all__ = ["Episode", "EnvTokens", "GRPOConfigError", "GRPOResult", "GRPOTrainConfig", "RayEnvs", "RolloutFunc",
            "build_trainer", "grpo_dataset", "run_episode", "train_grpo", "verifier_reward"]
