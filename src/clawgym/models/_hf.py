@@ -34,17 +34,19 @@ To call a function, answer with a JSON object inside <tool_call></tool_call> tag
 class HFModel(ChatModel):
     """`batching=True` (the default): concurrent `chat()` calls share forward passes through a
     continuous-batching engine (`_batch.BatchEngine`); `max_batch` bounds the running batch.
-    `batching=False` runs `generate()` one call at a time behind a lock."""
+    `batching=False` runs `generate()` one call at a time behind a lock. `prefix_cache_tokens`
+    bounds the engine's cache of finished sequences' KV (0: none); call `clear_prefix_cache()`
+    after changing the weights."""
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str = "hf", default_max_tokens: int = 512,
-                 batching: bool = True, max_batch: int = 16):
+                 batching: bool = True, max_batch: int = 16, prefix_cache_tokens: int = 8192):
         self.model, self.tokenizer, self.name = model, tokenizer, name
         self.default_max_tokens = default_max_tokens
         self._lock = threading.Lock()  # generate() is not re-entrant
         self._tok_lock = threading.Lock()  # nor is a fast tokenizer, strictly
         self._template_has_tools: bool | None = None
         self.batching = batching and _batchable(model)
-        self.max_batch = max_batch
+        self.max_batch, self.prefix_cache_tokens = max_batch, prefix_cache_tokens
         self._engine: Any = None
 
     @classmethod
@@ -76,8 +78,14 @@ class HFModel(ChatModel):
                 pad = self.tokenizer.pad_token_id
                 self._engine = BatchEngine(self.model, eos_ids=self.eos_ids(),
                                            pad_id=pad if pad is not None else self.tokenizer.eos_token_id,
-                                           decode=self._decode, max_batch=self.max_batch)
+                                           decode=self._decode, max_batch=self.max_batch,
+                                           prefix_cache_tokens=self.prefix_cache_tokens)
             return self._engine
+
+    def clear_prefix_cache(self) -> None:
+        """Forget cached KV (after the weights changed)."""
+        if self._engine is not None:
+            self._engine.clear_prefix_cache()
 
     def _decode(self, ids: list[int]) -> str:
         with self._tok_lock:
