@@ -19,6 +19,7 @@ import html
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,7 +110,7 @@ class DemoResult:
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (0, 0 for n = 0... as (0, 1))."""
+    """Wilson score interval for k successes out of n ((0, 1) when n = 0)."""
     if n == 0:
         return 0.0, 1.0
     p = k / n
@@ -242,16 +243,15 @@ def run_demo(cfg: DemoConfig, on: Event | None = None) -> DemoResult:
     ("sft_log", {...}) per optimizer step. Ctrl-C raises KeyboardInterrupt (or RunInterrupted)."""
     from clawgym.runs import execute, make_config, summarize, write_report
     from clawgym.tasks import save_tasks
-    from clawgym.train._data import build_sft_dataset
+    from clawgym.train._data import SFTDataConfig, build_sft_dataset
     from clawgym.train._sft import SFTTrainConfig, train_sft
-    from clawgym.train._data import SFTDataConfig
 
     emit = on or (lambda kind, data: None)
     folder = Path(cfg.out) if cfg.out else _default_folder()
     folder.mkdir(parents=True, exist_ok=True)
     phases: dict[str, float] = {}
     names = ["synthesize tasks", "evaluate base", "teacher trajectories", "SFT", "evaluate SFT", "report"]
-    state = {"i": 0, "t": 0.0}
+    state = {"t": 0.0}
 
     def start(name: str) -> None:
         state["t"] = time.monotonic()
@@ -293,7 +293,7 @@ def run_demo(cfg: DemoConfig, on: Event | None = None) -> DemoResult:
     done("teacher trajectories")
 
     start("SFT")
-    stats: Any = __import__("collections").Counter()
+    stats: Counter = Counter()
     data_cfg = SFTDataConfig(min_score=cfg.min_score, stop_reasons=("final",))
     dataset = build_sft_dataset([teacher], data_cfg, stats)
     sft_cfg = SFTTrainConfig(runs=[str(teacher)], model=cfg.model, output_dir=str(folder / "sft"), data=data_cfg,
