@@ -15,6 +15,7 @@ from tests.conftest import requires_bwrap
 pytestmark = [pytest.mark.heavy, requires_bwrap]
 
 
+@pytest.mark.timeout(900)  # SmolLM2 on CPU over 12 tasks: ~2.5 min idle, much more on a loaded machine
 def test_clawgym_run_with_no_arguments(tmp_path):
     pytest.importorskip("transformers")
     out = tmp_path / "main"

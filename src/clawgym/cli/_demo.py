@@ -34,7 +34,7 @@ def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help
 
     from clawgym.errors import ClawGymError
     from clawgym.runs import RunInterrupted
-    from clawgym.train._demo import DemoConfig, rich_table, run_demo
+    from clawgym.train import DemoConfig, rich_table, run_demo
 
     cfg = DemoConfig(out=str(out_dir) if out_dir else None, model=model, train_tasks=train_tasks,
                      heldout_tasks=heldout_tasks, heldout_family_tasks=heldout_family_tasks, sft_steps=sft_steps,

@@ -50,6 +50,11 @@ def summary_tables(name: str, summary: dict[str, Any]) -> list[Table]:
     return [t, c]
 
 
+def render_png(fig) -> str:
+    """A matplotlib figure as a data: URI (closed after), for self-contained pages."""
+    return _png(fig)
+
+
 def _png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")

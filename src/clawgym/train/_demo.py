@@ -59,8 +59,8 @@ class DemoTeacher(TeacherAgent):
         super().__init__(model, _short(config, EnvConfig))
 
 
-AGENT_SPEC = "clawgym.train._demo:DemoAgent"
-TEACHER_SPEC = "clawgym.train._demo:DemoTeacher"
+AGENT_SPEC = "clawgym.train:DemoAgent"
+TEACHER_SPEC = "clawgym.train:DemoTeacher"
 
 
 @dataclass
@@ -122,7 +122,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def _rows_by_task(folder: Path) -> dict[str, float]:
     from clawgym.runs import RunStore
-    from clawgym.runs._store import FINAL_STATES
+    from clawgym.runs import FINAL_STATES
 
     store = RunStore.read(folder)
     try:
@@ -173,7 +173,7 @@ def _plot(table: list[dict[str, Any]]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from clawgym.runs._report import _png
+    from clawgym.runs import render_png as _png
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     names = [r["group"] for r in table]
