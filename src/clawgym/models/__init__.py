@@ -9,7 +9,7 @@ from typing import Any
 from clawgym.models._base import (
     ChatModel, ContextLengthError, ModelError, ModelResponse, ModelUnavailable, SamplingParams, ToolCall, Usage,
 )
-from clawgym.models._parse import make_call, parse_text_tool_calls
+from clawgym.models._parse import TOOLS_PROMPT, make_call, parse_text_tool_calls
 from clawgym.models._scripted import ScriptedModel
 from clawgym.models._serve import create_app, serve
 
@@ -65,4 +65,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
            "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
-           "load_model", "make_call", "parse_text_tool_calls", "serve"]
+           "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT"]

@@ -15,20 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from clawgym.models._base import ChatModel, ContextLengthError, ModelError, ModelResponse, SamplingParams, Usage
-from clawgym.models._parse import parse_text_tool_calls
+from clawgym.models._parse import TOOLS_PROMPT, parse_text_tool_calls
 
 
-TOOLS_PROMPT = """# Tools
-
-You may call one or more functions to assist with the user query. The available functions are:
-<tools>
-{tools}
-</tools>
-
-To call a function, answer with a JSON object inside <tool_call></tool_call> tags, for example:
-<tool_call>
-{{"name": "read", "arguments": {{"path": "input/notes.txt"}}}}
-</tool_call>"""
 
 
 class HFModel(ChatModel):

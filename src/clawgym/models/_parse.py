@@ -51,3 +51,18 @@ def parse_text_tool_calls(text: str) -> tuple[str, list[ToolCall]]:
         calls.append(make_call(obj["name"], obj.get("arguments", obj.get("parameters", {}))))
     content = _CALL_RE.sub("", text).strip()
     return content, calls
+
+
+# How tools are offered to a model whose chat template has none (SmolLM2): the schemas in the
+# system prompt, calls answered in the <tool_call> text format parsed above.
+TOOLS_PROMPT = """# Tools
+
+You may call one or more functions to assist with the user query. The available functions are:
+<tools>
+{tools}
+</tools>
+
+To call a function, answer with a JSON object inside <tool_call></tool_call> tags, for example:
+<tool_call>
+{{"name": "read", "arguments": {{"path": "input/notes.txt"}}}}
+</tool_call>"""

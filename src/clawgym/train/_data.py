@@ -25,23 +25,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from clawgym.errors import ClawGymError
+from clawgym.models import TOOLS_PROMPT
 from clawgym.runs import RunStore
 
 ToolFormat = Literal["auto", "native", "text"]
 
-# The text tool format of in-process models (kept byte-identical with clawgym.models' HFModel;
-# a test renders both and compares).
-TOOLS_PROMPT = """# Tools
-
-You may call one or more functions to assist with the user query. The available functions are:
-<tools>
-{tools}
-</tools>
-
-To call a function, answer with a JSON object inside <tool_call></tool_call> tags, for example:
-<tool_call>
-{{"name": "read", "arguments": {{"path": "input/notes.txt"}}}}
-</tool_call>"""
 
 
 class SFTDataError(ClawGymError):
