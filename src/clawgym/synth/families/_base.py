@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from clawgym.tasks import Limits, Provenance, Task, TaskFile
+from clawgym.tasks import Grading, Limits, Provenance, Rubric, Task, TaskFile
 
 DIFFICULTIES = ("easy", "medium", "hard")
 
@@ -141,6 +141,10 @@ class Built:
     params: dict[str, Any]
     template: int = 0
     executable: tuple[str, ...] = ()
+    #: ClawGym's llm_rubric (DESIGN.md's schema) where the output is prose, and the (code, rubric)
+    #: weights that say what the score is made of; None: code checks alone.
+    rubric: dict[str, Any] | None = None
+    weights: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,9 @@ def make_task(family: Family, seed: int, difficulty: str | None = None, knobs: d
         tags=["procedural", f"family:{family.name}", *family.tags],
         limits=Limits(max_steps=family.max_steps + 10 * DIFFICULTIES.index(level), verify_timeout_s=60),
         provenance=Provenance(route="family", generator=family.name, seed=seed),
-        metadata=meta, workspace=workspace, checks=checks, solution=solution)
+        metadata=meta, workspace=workspace, checks=checks, solution=solution,
+        rubric=Rubric.model_validate(built.rubric) if built.rubric else None,
+        grading=Grading(code_weight=built.weights[0], rubric_weight=built.weights[1]) if built.weights else Grading())
 
 
 # ---------------------------------------------------------------------------------------------
