@@ -22,6 +22,7 @@ from clawgym.errors import ClawGymError
 from clawgym.sandbox import OperationError, SandboxLimits, create_sandbox
 from clawgym.tasks import CANONICAL_REWARD_SH, Task, TaskFile
 from clawgym.verify._model import Aggregation, VerifyResult
+from clawgym.verify._transcript import openclaw_session, transcript_summary
 
 PAYLOAD_NAME = ".openclaw_reward_payload.json"
 DEFAULT_VERIFY_TIMEOUT_S = 120.0  # ClawGym's own reward timeout
@@ -132,8 +133,10 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
                     for f in task.checks]
     if not any(f.path == "reward.sh" for f in task.checks):
         reward_files.append(TaskFile(path="reward/reward.sh", data=CANONICAL_REWARD_SH.encode()))
-    payload = {"final_message": final_message, "metadata": task.metadata.get("clawgym", {}),
-               "transcript": transcript or []}
+    # ClawGym's payload, transcript as OpenClaw's session log (what its checks and PinchBench's read)
+    events = openclaw_session(transcript or [])
+    payload = {"final_message": final_message, "summary": transcript_summary(events),
+               "metadata": task.metadata.get("clawgym", {}), "transcript": events}
     reward_files.append(TaskFile(path=PAYLOAD_NAME, data=json.dumps(payload).encode()))
     timeout = timeout_s or task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
     if not math.isfinite(timeout) or timeout <= 0:
@@ -146,12 +149,12 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
             mount_path=task.mount_path, limits=limits, replace=("reward", PAYLOAD_NAME),
         ) as sb:
             ws = sb.path
+            sb.write_files(reward_files)  # first: a rubric rule may name the payload (the transcript)
             for rel in read:
                 try:
                     outputs[rel] = sb.read_file(f"{ws}/{rel.lstrip('/')}", max_bytes=MAX_READ_BYTES, confine=True)
                 except OperationError as exc:
                     outputs[rel] = f"{rel}: {exc}"
-            sb.write_files(reward_files)
             interpreter = python or default_python()
             script, env = f"{ws}/reward/{task.grading.check}", {"OPENCLAW_REWARD_PAYLOAD": f"{ws}/{PAYLOAD_NAME}"}
             if os.path.realpath(interpreter) == os.path.realpath(sb.python):  # forked from the server
