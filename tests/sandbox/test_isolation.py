@@ -4,8 +4,10 @@ backend (which does not isolate) can show the difference, it serves as the contr
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clawgym.errors import SandboxError
 from clawgym.sandbox import SandboxLimits, create_sandbox
 from clawgym.sandbox._procs import uid_processes
 from clawgym.tasks import TaskFile
@@ -90,17 +93,35 @@ def test_writes_outside_the_workspace_fail_or_stay_private():
         assert not os.path.exists(p), f"{p} leaked to the host"  # ...and stay private
 
 
-def test_host_root_and_task_checks_are_unreadable(tmp_path):
+@pytest.fixture
+def open_tasks():
+    """A copy of the repository's tasks in a folder any uid may enter: the control below must be
+    able to read it as the sandbox's uid wherever the repository lives (a clone under /root, 0700,
+    is out of every throw-away uid's reach, whatever the backend)."""
+    where = Path(tempfile.mkdtemp(prefix="clawgym-open-tasks-"))
+    try:
+        where.chmod(0o755)
+        shutil.copytree(REPO_TASKS / "task_0076", where / "task_0076")
+        for p in [where, *where.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        yield where
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def test_host_root_and_task_checks_are_unreadable(open_tasks):
     secret = Path("/root") / f".clawgym-secret-{uuid.uuid4().hex}"
     secret.write_text("top secret")
-    check = REPO_TASKS / "task_0076" / "reward" / "check.py"
+    check = open_tasks / "task_0076" / "reward" / "check.py"
+    repo_check = REPO_TASKS / "task_0076" / "reward" / "check.py"
     try:
         with create_sandbox("bwrap") as sb:
-            r = sb.exec(f"cat {secret}; cat {check}; ls {REPO_TASKS}; ls /root")
+            r = sb.exec(f"cat {secret}; cat {check}; cat {repo_check}; ls {open_tasks}; ls {REPO_TASKS}; ls /root")
         assert "top secret" not in r.stdout and "def grade" not in r.stdout
         assert "task_0076" not in r.stdout and secret.name not in r.stdout
         with create_sandbox("process") as sb:  # control: the unisolated backend can read the checks
-            assert "def grade" in sb.exec(f"cat {check}").stdout
+            r = sb.exec(f"cat {check}; ls {open_tasks}")
+        assert "def grade" in r.stdout and "task_0076" in r.stdout, r
     finally:
         secret.unlink()
 
@@ -212,3 +233,29 @@ def test_close_removes_the_sandbox_files():
     sb.close()
     sb.close()
     assert not root.exists()
+
+
+def test_a_host_path_the_sandbox_cannot_see_is_named_with_what_to_do():
+    """As root a sandbox runs as a throw-away uid: a bind source or sandbox folder under a 0700
+    folder (root's home) is out of its reach, and the error says which folder and what to do."""
+    if os.geteuid() != 0:
+        pytest.skip("only root's sandboxes run as a throw-away uid")
+    private = Path(tempfile.mkdtemp(prefix="clawgym-private-"))  # 0700, like /root
+    try:
+        tools = private / "tools"
+        tools.mkdir(mode=0o755)
+        (tools / "tool.sh").write_text("echo tool")
+        (tools / "tool.sh").chmod(0o644)
+        with pytest.raises(SandboxError) as bind:
+            create_sandbox("bwrap", ro_binds=[(str(tools), "/mnt/tools")])
+        assert f"bind source {tools}" in str(bind.value) and f"chmod o+x {private}" in str(bind.value)
+        with pytest.raises(SandboxError) as folder:
+            create_sandbox("process", root_dir=private / "sandboxes")
+        assert "CLAWGYM_SANDBOX_DIR" in str(folder.value) and f"chmod o+x {private}" in str(folder.value)
+        private.chmod(0o711)  # the advice, followed: both start and see what they were given
+        with create_sandbox("bwrap", ro_binds=[(str(tools), "/mnt/tools")]) as sb:
+            assert sb.exec("bash /mnt/tools/tool.sh").stdout == "tool\n"
+        with create_sandbox("process", root_dir=private / "sandboxes") as sb:
+            assert sb.exec("bash " + str(tools / "tool.sh")).stdout == "tool\n"
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

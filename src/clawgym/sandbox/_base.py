@@ -41,6 +41,7 @@ from clawgym.sandbox._cgroup import Cgroup
 from clawgym.sandbox import _files
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._procs import kill_uid
+from clawgym.sandbox._reach import check_reachable
 from clawgym.sandbox._proxy import FORWARDER_SOURCE, MODEL_PORT, MODEL_SOCKET_IN_SANDBOX, ModelProxy
 from clawgym.tasks import DEFAULT_MOUNT_PATH, TaskFile
 
@@ -384,6 +385,11 @@ class Sandbox(ABC):
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         """The argv that starts the server (`python_argv`) inside this backend with `env`."""
 
+    def _host_paths(self, python: str) -> list[tuple[str, str]]:
+        """Host paths the sandbox's own uid must reach (bind sources, its folder), each with what it
+        is: checked before the start, so one it cannot see is named instead of a bare failure."""
+        return []
+
     host_bytecode: bool = True  # the server runs on the host's interpreter binary: send it compiled
 
     def _server_python(self) -> str:
@@ -402,6 +408,7 @@ class Sandbox(ABC):
         code = compiled_server(python) if self.host_bytecode else None
         boot = _BOOT.format(n=len(code)) if code else SERVER_SOURCE
         argv = self._wrap_host_argv(self._server_argv([python, "-I", "-S", "-c", boot], env))
+        check_reachable(self._host_paths(python), self.uid, self.backend)
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=None if _DEBUG else subprocess.DEVNULL, start_new_session=True,

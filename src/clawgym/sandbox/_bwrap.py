@@ -38,6 +38,12 @@ class BwrapSandbox(Sandbox):
     def path(self) -> str:
         return self.mount_path
 
+    def _host_paths(self, python: str) -> list[tuple[str, str]]:
+        paths = [(src, "the read-only bind source") for src, _ in self.ro_binds]
+        if self._proxy is not None:
+            paths.append((str(self._proxy.path), "the model relay's socket"))
+        return paths
+
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         lim = self.limits
         # --as-pid-1: the server is the namespace's init, so when it exits (its input ended: the

@@ -50,6 +50,10 @@ class ProcessSandbox(Sandbox):
     def _server_python(self) -> str:
         return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
+    def _host_paths(self, python: str) -> list[tuple[str, str]]:
+        where = "the sandbox's folder (set its parent with CLAWGYM_SANDBOX_DIR or root_dir)"
+        return [(str(self.root), where), (python, "the server's interpreter")]
+
     def _server_argv(self, python_argv: list[str], env: dict[str, str]) -> list[str]:
         return python_argv
 
