@@ -10,6 +10,7 @@ from clawgym.bench._leaderboard import Group, Leaderboard, ModelResult, leaderbo
 from clawgym.bench._manifest import (
     MANIFEST, BenchmarkError, Manifest, ManifestTask, build_manifest, import_clawgym_bench, task_hash,
 )
+from clawgym.bench._pinchbench import NEEDS, import_pinchbench, load_pinchbench, load_pinchbench_task
 from clawgym.bench._review import (
     DECISIONS, LLMReview, ReviewRecord, ReviewStore, llm_review, parse_review, review_prompt, review_with_llm,
     terminal_review,
@@ -24,4 +25,5 @@ __all__ = ["DECISIONS", "LLMReview", "ReviewRecord", "ReviewStore", "llm_review"
            "write_leaderboard", "MANIFEST", "BenchmarkError", "Manifest", "ManifestTask", "build_manifest",
            "import_clawgym_bench", "task_hash", "BANDS", "Decision", "SelectPolicy", "Selection", "near_duplicates", "select", "BASELINES", "Calibration", "CalibrationError", "ModelCalibration", "ModelStats", "Panel", "PanelMember",
            "TaskCalibration", "bootstrap_mean", "calibrate", "covered", "fit_rasch", "load_panel", "pass_at_k",
-           "run_label", "run_missing", "spearman", "wilson"]
+           "run_label", "run_missing", "spearman", "wilson", "NEEDS", "import_pinchbench", "load_pinchbench",
+           "load_pinchbench_task"]
