@@ -169,3 +169,20 @@ def test_a_relative_mount_path_and_an_infinite_verifier_timeout_are_named(tmp_pa
     toml.write_text(toml.read_text() + "\n[limits]\nverify_timeout_s = inf\n")
     line = one_line(clawgym("run", task_only_inf, "--agent", "noop", "--out", out))
     assert "task task_0185: limits.verify_timeout_s is inf" in line and not out.exists()
+
+
+@requires_bwrap
+def test_run_task_picks_tasks_by_id_and_glob(tmp_path):
+    out = tmp_path / "run"
+    r = clawgym("run", REPO_TASKS, "--agent", "noop", "--task", "task_0185", "-t", "task_012?", "--out", out,
+                timeout=300)
+    assert r.returncode == 0, r.stderr
+    with RunStore.read(out) as store:
+        assert sorted(row.task_id for row in store.rows()) == ["task_0121", "task_0126", "task_0185"]
+        assert store.config().task_ids == ["task_0121", "task_0126", "task_0185"]  # resumable as the same run
+    again = clawgym("run", REPO_TASKS, "--agent", "noop", "--out", out, "--resume",
+                    env={"CLAWGYM_RUN_TASK": "task_0185 task_012?"}, timeout=300)
+    assert again.returncode == 0, again.stderr
+    none = tmp_path / "none"
+    line = one_line(clawgym("run", REPO_TASKS, "--agent", "noop", "-t", "task_0185", "-t", "task_99*", "--out", none))
+    assert "--task 'task_99*' matches no task" in line and "task_0076" in line and not none.exists()

@@ -40,6 +40,8 @@ def resume_command(argv: list[str], out_dir: Path) -> str:
 
 @app.command("run")
 def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (default: the built-in starter suite).")] = None,
+            task: Annotated[Optional[list[str]], typer.Option(
+                "--task", "-t", help="Only the tasks whose id matches: an id or a glob ('task_00*'); repeatable.")] = None,
             agent: Annotated[str, typer.Option("--agent", "-a", help=_choices("agent"))] = "llm",
             model: ModelOpt = None,
             samples: Annotated[int, typer.Option("--samples", "-k", min=1, help="Attempts per task.")] = 1,
@@ -76,7 +78,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from clawgym.runs import (RunInterrupted, RunSetupError, check_run, execute, make_config, run_folder,
-                              starter_source, summarize, summary_tables, write_report)
+                              select_tasks, starter_source, summarize, summary_tables, write_report)
 
     try:
         src, settings = starter_source(src, {"agent": agent, "model": model, "max_steps": max_steps,
@@ -86,6 +88,7 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
         _fail(str(exc))
     tasks = _load(src, fmt)
     try:
+        tasks = select_tasks(tasks, task, src)
         config = make_config(tasks, src, **settings, samples=samples, timeout_s=timeout, verify_timeout_s=verify_timeout,
                              temperature=temperature, max_tokens=max_tokens, seed=seed, aggregation=aggregation.value,
                              sandbox=sandbox, judge_model=judge_model, judge_votes=judge_votes)

@@ -8,6 +8,7 @@ the Python API gets the same checks (`execute` runs `check_run` itself).
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import time
 from pathlib import Path, PurePosixPath
@@ -60,6 +61,20 @@ def run_folder(out: str | Path | None, *, resume: bool = False, root: str | Path
         what = "already holds a run: pass --resume to finish it" if has_run else "is not an empty folder"
         raise RunSetupError(f"{out} {what}, or choose another --out")
     return out
+
+
+def select_tasks(tasks: list[Task], patterns: list[str] | None, src: str | Path = "the tasks") -> list[Task]:
+    """The tasks whose id matches any of `patterns` (an exact id, or a shell glob such as
+    `task_00*`), in their source order; all of them when no pattern is given. A pattern that
+    matches nothing is refused (a typo would otherwise silently run fewer tasks)."""
+    if not patterns:
+        return list(tasks)
+    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(t.id, p) for t in tasks)]
+    if unmatched:
+        sample = ", ".join(t.id for t in tasks[:5]) + (", ..." if len(tasks) > 5 else "")
+        raise RunSetupError(f"--task {', '.join(map(repr, unmatched))} matches no task in {src} "
+                            f"(its ids: {sample or 'none'}); give an id or a glob such as 'task_00*'")
+    return [t for t in tasks if any(fnmatch.fnmatchcase(t.id, p) for p in patterns)]
 
 
 _FLAGS = {"timeout_s": "--timeout", "verify_timeout_s": "--verify-timeout", "temperature": "--temperature",
