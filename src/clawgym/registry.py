@@ -177,7 +177,8 @@ def needs_model(agent: str) -> bool:
 
 def make_agent(spec: str, model: Any = None, config: Any = None) -> Any:
     """An agent from its spec. Model-driven agents are built as ``cls(model, config)``, the
-    others as ``cls()``; a ``module:Class`` agent as ``cls(model, config)`` when a model is given."""
+    others as ``cls()``; a ``module:Class`` agent as ``cls(model, config)`` when a model is given,
+    else as ``cls(config=config)`` when its constructor takes a config."""
     entry = check("agent", spec)
     cls = _import(entry.target if entry else spec, "agent", spec)
     if entry is not None and not entry.needs_model:
@@ -185,8 +186,19 @@ def make_agent(spec: str, model: Any = None, config: Any = None) -> Any:
     if model is None:
         if entry is not None:
             raise RegistryError(f"the {spec} agent needs a model: pass --model (e.g. smollm2 or openai:NAME)")
-        return cls()
+        # a model-free `module:Class` agent (a teacher) still gets the budgets (--max-steps, --turn-tokens)
+        return cls(config=config) if config is not None and _takes_config(cls) else cls()
     return cls(model, config)
+
+
+def _takes_config(cls: Any) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+    return "config" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def make_executor(spec: str, **options: Any) -> Any:

@@ -30,6 +30,9 @@ class RunConfig(BaseModel):
     judge_model: str | None = Field(default=None, description="Model spec of the rubric judge.")
     judge_votes: int = Field(default=1, ge=1, description="Votes per rubric rule (median).")
     max_tries: int = Field(default=3, ge=1, description="Tries per attempt when the infrastructure fails.")
+    tools: list[str] | None = Field(default=None, description="Tools the agent sees (None: all).")
+    system_prompt: str | None = Field(default=None, description="The agent's system prompt (None: the default).")
+    compact_tools: bool | None = Field(default=None, description="Tools advertised by required parameters only.")
 
     def differences(self, other: "RunConfig") -> dict[str, tuple[Any, Any]]:
         a, b = self.model_dump(), other.model_dump()

@@ -68,6 +68,8 @@ class ModelPool:
 
 def agent_config(config: RunConfig) -> AgentConfig:
     return AgentConfig(max_steps=config.max_steps, timeout_s=config.timeout_s, max_tokens=config.max_tokens,
+                       tools=config.tools, system_prompt=config.system_prompt,
+                       compact_tools=bool(config.compact_tools),
                        sampling=SamplingParams(temperature=config.temperature, max_tokens=config.turn_tokens,
                                                seed=config.seed))
 
