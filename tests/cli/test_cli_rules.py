@@ -77,3 +77,35 @@ def test_qa_counts_skipped_probes_as_skipped():
     line = json.loads(clawgym("tasks", "qa", HF_JSONL, "--task", "task_0192", "--json").stdout)
     assert sorted(line["skipped"]) == ["mutations", "reference"]
     assert {k for k, v in line["checks"].items() if v["status"] == "skipped"} == set(line["skipped"])
+
+
+def test_a_bad_value_from_a_variable_names_the_variable_plainly():
+    r = clawgym("demo", env={"CLAWGYM_DEMO_SFT_STEPS": "abc"})
+    assert r.returncode == 2 and "'--sft-steps' (env var: CLAWGYM_DEMO_SFT_STEPS)" in r.stderr, r.stderr
+    assert "['" not in r.stderr
+    r = clawgym("run", env={"CLAWGYM_CONCURRENCY": "x"})
+    assert "(env var: CLAWGYM_RUN_CONCURRENCY, CLAWGYM_CONCURRENCY)" in r.stderr, r.stderr
+
+
+def _help_is_whole(text: str, options) -> None:
+    assert "…" not in text
+    for path, opt in options:
+        for name in opt.envvar:
+            assert name in text, f"clawgym {' '.join(path)} --help cuts {name}"
+
+
+def test_help_outside_a_terminal_is_never_cut(monkeypatch, capsys):
+    import typer.rich_utils
+
+    from clawgym.cli._app import PIPE_WIDTH
+
+    options = list(_options(command()))
+    r = subprocess.run([sys.executable, "-m", "clawgym", "demo", "--help"], capture_output=True, text=True,
+                       timeout=120, env={"PATH": "/usr/bin:/bin"})  # a pipe, no COLUMNS: what a newcomer's `| less` gets
+    assert r.returncode == 0, r.stderr
+    _help_is_whole(r.stdout, [(p, o) for p, o in options if p == ("demo",)])
+    # every command, at the width the CLI takes outside a terminal
+    monkeypatch.setattr(typer.rich_utils, "MAX_WIDTH", PIPE_WIDTH)
+    for path in dict.fromkeys(p for p, _ in options):
+        command()([*path, "--help"], prog_name="clawgym", standalone_mode=False)
+        _help_is_whole(capsys.readouterr().out, [(p, o) for p, o in options if p == path])

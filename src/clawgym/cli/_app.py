@@ -4,8 +4,8 @@ is `env_rule` in _common)."""
 
 from __future__ import annotations
 
+import os
 import sys
-
 from typing import Any
 
 import typer
@@ -29,7 +29,22 @@ def command() -> Any:
     return cmd
 
 
+# Outside a terminal, every command's --help is whole at this width (a test checks it).
+PIPE_WIDTH = 160
+
+
+def wide_outside_a_terminal() -> None:
+    """Rich lays out for 80 columns when stdout is not a terminal (a pipe, a file, a CI log),
+    which cuts the longer variable names in the option tables (CLAWGYM_DEMO_TRAIN_TASK…). There,
+    unless COLUMNS or TERMINAL_WIDTH says otherwise, lay out PIPE_WIDTH wide."""
+    if not sys.stdout.isatty() and not (os.environ.get("COLUMNS") or os.environ.get("TERMINAL_WIDTH")):
+        import typer.rich_utils
+
+        typer.rich_utils.MAX_WIDTH = PIPE_WIDTH
+
+
 def main() -> None:
+    wide_outside_a_terminal()
     try:
         command()(prog_name="clawgym")
     except KeyboardInterrupt:

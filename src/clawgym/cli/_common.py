@@ -12,6 +12,7 @@ Two rules hold in every command:
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -51,6 +52,14 @@ def env_rule(command: Any, path: tuple[str, ...] = ()) -> None:
         declared = [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
         param.envvar = names + [v for v in declared if not v.startswith("CLAWGYM_")]
         param.show_envvar = True
+        param.get_error_hint = functools.partial(_error_hint, param)
+
+
+def _error_hint(param: Any, *_: Any) -> str:
+    """How a bad value's option is named in the error: `'--sft-steps' (env var:
+    CLAWGYM_DEMO_SFT_STEPS)`, the variables as one types them (typer prints the list's repr)."""
+    flags = " / ".join(f"'{o}'" for o in param.opts) or f"'{param.name}'"
+    return f"{flags} (env var: {', '.join(param.envvar)})"
 
 
 def _version(value: bool) -> None:
