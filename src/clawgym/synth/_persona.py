@@ -141,6 +141,8 @@ class _Run:
 
     ROUTE = "persona"
     GENERATOR = GENERATOR
+    # (record id, stage) as a stage starts: progress for a caller waiting on a slow model
+    on_start: Callable[[str, str], None] | None = None
 
     def __init__(self, model: ChatModel, config: PersonaConfig, redactor: Redactor,
                  on_event: Callable[[StageEvent], None] | None):
@@ -182,6 +184,8 @@ class _Run:
             have = self.done.get(spec.record_id, {}).get(name)
         if have is not None:
             return have
+        if self.on_start:
+            self.on_start(spec.record_id, name)
         usage = StageUsage()
         start = time.monotonic()
         try:
@@ -467,8 +471,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def synthesize_personas(model: ChatModel, config: PersonaConfig, *, redactor: Redactor | None = None,
-                        on_event: Callable[[StageEvent], None] | None = None) -> SynthSummary:
-    """Run (or resume) the persona route into `config.out`; returns the summary it also writes."""
+                        on_event: Callable[[StageEvent], None] | None = None,
+                        on_start: Callable[[str, str], None] | None = None) -> SynthSummary:
+    """Run (or resume) the persona route into `config.out`; returns the summary it also writes.
+    `on_event` gets each stage's outcome, `on_start` (record id, stage) each stage as it starts."""
     start = time.monotonic()
     redactor = redactor or Redactor()
     personas = load_personas(config.personas)
@@ -476,7 +482,9 @@ def synthesize_personas(model: ChatModel, config: PersonaConfig, *, redactor: Re
     operations = load_operations(config.operations)
     specs = sample_specs(personas, taxonomy, operations, config.n, seed=config.seed,
                          ops_per_task=config.ops_per_task, allow_internet=config.allow_internet)
-    return run_route(_Run(model, config, redactor, on_event), specs, start)
+    run = _Run(model, config, redactor, on_event)
+    run.on_start = on_start
+    return run_route(run, specs, start)
 
 
 def run_route(run: _Run, specs: list[TaskSpec], start: float) -> SynthSummary:
