@@ -55,7 +55,7 @@ def test_bench_pipeline_end_to_end(tmp_path):
     _cg("bench", "view", run, existing, "--out", tmp_path / "viewer.html")
     assert (tmp_path / "viewer.html").stat().st_size > 1000
     imp = tmp_path / "imported"
-    r = _cg("bench", "import", REPO_TASKS, "--out", imp, "--version", "v1")
+    r = _cg("bench", "import", "clawgym", REPO_TASKS, "--out", imp, "--version", "v1")
     assert "clawgym-bench@v1: 10 task(s)" in r.stderr
     r = _cg("bench", "run", imp, "--agent", "noop", "--out", tmp_path / "imprun")
     assert "clawgym-bench@v1: 10 attempt(s)" in r.stderr

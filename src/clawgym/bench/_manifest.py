@@ -133,14 +133,15 @@ def build_manifest(tasks: Sequence[Any], name: str, version: str, *, selection: 
 
 def import_clawgym_bench(src: str | Path, out: str | Path, *, name: str = "clawgym-bench",
                          version: str | None = None) -> Manifest:
-    """Import ClawGym-Bench from a local copy of its released repository (ClawGym's repository
-    layout, as `clawgym tasks import` reads it) into `out`: the tasks as one JSONL dataset
+    """Import ClawGym-Bench from a local copy of its released repository (the root, where it
+    lives at `RL/data/clawgym_eval`, or that folder itself; ClawGym's repository layout, as
+    `clawgym tasks import` reads it) into `out`: the tasks as one JSONL dataset
     (`tasks.jsonl`) and the manifest pinning them (`benchmark.json`). The version defaults to
     the copy's git commit when there is one, else a digest of the tasks."""
-    from clawgym.tasks import load_tasks, save_tasks
+    from clawgym.tasks import clawgym_split_dir, load_tasks, save_tasks
 
-    src, out = Path(src), Path(out)
-    tasks = load_tasks(src)
+    src, out = clawgym_split_dir(src), Path(out)
+    tasks = load_tasks(src, "clawgym")
     if version is None:
         version = _git_head(src) or "sha-" + hashlib.sha256("".join(task_hash(t) for t in tasks).encode()).hexdigest()[:12]
     out.mkdir(parents=True, exist_ok=True)

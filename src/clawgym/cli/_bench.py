@@ -211,25 +211,37 @@ def run_cmd(manifest: Annotated[Path, typer.Argument(help="benchmark.json (or it
             samples: Annotated[int, typer.Option("--samples", "-k", min=1)] = 1,
             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1)] = 2,
             sandbox: Annotated[str, typer.Option()] = "bwrap",
+            judge: Annotated[Optional[str], typer.Option("--judge", help="Judge model spec for rubric-graded tasks "
+                                                         "(without one, judged tasks are skipped).")] = None,
+            allow: Annotated[Optional[list[str]], typer.Option(
+                "--allow", help="Run tasks that need this anyway (internet, image-generation, skill-registry; "
+                "repeat) where your sandbox provides it.")] = None,
             out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run folder (resumed if it exists).")] = Path(
                 "runs/bench"),
             from_: FromOpt = SrcFormat.auto):
-    """Run an agent on a benchmark's pinned tasks (refused if any task's hash changed)."""
-    from clawgym.bench import Manifest, run_benchmark
+    """Run an agent on a benchmark's pinned tasks (refused if any task's hash changed).
+
+    Tasks that need what this run lacks (the internet, image generation, a skill registry,
+    several sessions, a judge) are skipped, each with its reason, and reports list them."""
+    from clawgym.bench import Manifest, run_benchmark, run_tag
 
     try:
         man = Manifest.load(manifest)
         src = tasks_src or (manifest if manifest.is_dir() else manifest.parent) / "tasks.jsonl"
         tasks = _load(src, from_)
         store = run_benchmark(man, tasks, out_dir, agent=agent, model=model, samples=samples,
-                              concurrency=concurrency, sandbox=sandbox)
+                              concurrency=concurrency, sandbox=sandbox, judge_model=judge, allow=allow or ())
         rows = store.rows()
         store.close()
     except ClawGymError as exc:
         _fail(str(exc))
+    skipped = (run_tag(out_dir) or {}).get("skipped") or {}
+    for tid, needs in skipped.items():
+        err.print(f"[dim]skipped[/dim] {escape(tid)}: " + escape("; ".join(f"needs {n} ({w})" for n, w in needs.items())),
+                  highlight=False)
     scores = [r.score or 0.0 for r in rows if r.state in ("done", "agent_error")]
-    err.print(f"{man.ref}: {len(scores)} attempt(s), mean score {sum(scores) / max(1, len(scores)):.3f}; "
-              f"run folder {out_dir}")
+    err.print(f"{man.ref}: {len(scores)} attempt(s), mean score {sum(scores) / max(1, len(scores)):.3f}"
+              + (f", {len(skipped)} task(s) skipped" if skipped else "") + f"; run folder {out_dir}")
 
 
 @bench_app.command("report")
@@ -242,8 +254,9 @@ def report_cmd(manifest: Annotated[Path, typer.Argument(help="benchmark.json (or
     """Leaderboard of a benchmark's runs, printed and written as a page.
 
     Per model: mean score and pass rate with 95% CIs, per category and difficulty band,
-    tokens, cost, verifier-error rate."""
-    from clawgym.bench import Manifest, leaderboard, run_tag, write_leaderboard
+    tokens, cost, verifier-error rate. For a benchmark imported from PinchBench or
+    ClawGym-Bench, also the figure that source publishes (computed its way) beside ours."""
+    from clawgym.bench import Manifest, leaderboard, published, run_tag, write_leaderboard
 
     try:
         man = Manifest.load(manifest)
@@ -257,10 +270,14 @@ def report_cmd(manifest: Annotated[Path, typer.Argument(help="benchmark.json (or
                 err.print(f"[yellow]warning:[/yellow] {escape(str(r))} ran {escape(tag.get('benchmark', '?'))}, "
                           f"not {escape(man.ref)}: only the tasks they share count")
         board = leaderboard(man, runs, threshold=threshold, prices=price)
+        pub = published(man, runs, manifest_path=manifest)
     except (ClawGymError, ValueError) as exc:
         _fail(str(exc))
     if as_json:
-        print(board.model_dump_json())
+        data = board.model_dump(mode="json")
+        if pub is not None:
+            data["published"] = pub.model_dump(mode="json")
+        print(json.dumps(data))
         return
     t = Table("#", "model", "mean score [95% CI]", "pass rate", "tasks", "tokens", "verifier err", title=board.benchmark)
     for i, m in enumerate(board.models, 1):
@@ -269,7 +286,30 @@ def report_cmd(manifest: Annotated[Path, typer.Argument(help="benchmark.json (or
                   f"{g.pass_rate:.1%}" if g else "-", f"{g.tasks if g else 0}/{len(man.tasks)}", f"{m.tokens:,}",
                   f"{m.verifier_error_rate:.1%}")
     out.print(t)
+    if pub is not None:
+        _print_published(board, pub)
     err.print(f"leaderboard written to {write_leaderboard(board, html_file)}")
+
+
+def _print_published(board, pub) -> None:
+    """The source's own figure beside ours, per model, then per task (PinchBench's table)."""
+    ours = {m.label: m.overall for m in board.models}
+    t = Table("model", "ours: mean score [95% CI]", f"{pub.source}: score % [95% CI]", "tasks", "skipped",
+              "counted 0", title=pub.metric)
+    for m in pub.models:
+        g = ours.get(m.label)
+        t.add_row(m.label, f"{g.mean_score:.3f} [{g.mean_ci[0]:.3f}, {g.mean_ci[1]:.3f}]" if g else "-",
+                  f"{m.score:.1f} [{m.ci[0]:.1f}, {m.ci[1]:.1f}]" if m.score is not None and m.ci else "-",
+                  f"{m.tasks_scored}/{pub.tasks_total}", str(len(m.skipped)), str(m.counted_zero))
+    out.print(t)
+    for m in pub.models:
+        if pub.source == "pinchbench" and m.per_task:
+            pt = Table("task", "grading", "runs", "mean", "std", title=f"{m.label}: per task (PinchBench)")
+            for x in m.per_task:
+                pt.add_row(x.task_id, x.grading_type or "-", str(x.runs), f"{x.mean:.3f}", f"{x.std:.3f}")
+            out.print(pt)
+        for tid, why in {**m.skipped, **m.excluded}.items():
+            out.print(f"[dim]not scored[/dim] {escape(m.label)} {escape(tid)}: {escape(why)}", highlight=False)
 
 
 @bench_app.command("view")
@@ -289,15 +329,33 @@ def view_cmd(runs: Annotated[list[Path], typer.Argument(help="Run folders.")],
 
 
 @bench_app.command("import")
-def import_cmd(src: Annotated[Path, typer.Argument(help="A local copy of the released ClawGym-Bench repository.")],
-               out_dir: Annotated[Path, typer.Option("--out", "-o")] = Path("benchmarks/clawgym-bench"),
-               name: Annotated[str, typer.Option()] = "clawgym-bench",
+def import_cmd(source: Annotated[str, typer.Argument(help="pinchbench or clawgym.")],
+               src: Annotated[Path, typer.Argument(help="A local copy of the benchmark's repository (for clawgym: "
+                                                   "the ClawGym-Agents root or its RL/data/clawgym_eval).")],
+               out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Default: benchmarks/NAME.")] = None,
+               name: Annotated[Optional[str], typer.Option(help="Default: pinchbench or clawgym-bench.")] = None,
                version: Annotated[Optional[str], typer.Option(help="Default: the copy's git commit.")] = None):
-    """Import ClawGym-Bench as a named benchmark (tasks.jsonl + benchmark.json)."""
-    from clawgym.bench import import_clawgym_bench
+    """Import a published benchmark as a named one (tasks.jsonl + benchmark.json).
 
+    pinchbench: github.com/pinchbench/skills (every tasks/task_*.md; tasks that need the
+    internet, image generation, a skill registry or a judge are marked, and `bench run` skips
+    them with the reason). clawgym: ClawGym-Bench from the released repository."""
+    from clawgym.bench import import_clawgym_bench, import_pinchbench
+
+    importers = {"pinchbench": (import_pinchbench, "pinchbench"), "clawgym": (import_clawgym_bench, "clawgym-bench")}
+    if source not in importers:
+        _fail(f"unknown benchmark {source!r}: choose pinchbench or clawgym")
+    fn, default_name = importers[source]
+    name = name or default_name
+    out_dir = out_dir or Path("benchmarks") / name
     try:
-        man = import_clawgym_bench(src, out_dir, name=name, version=version)
+        man = fn(src, out_dir, name=name, version=version)
     except ClawGymError as exc:
         _fail(str(exc))
-    err.print(f"benchmark {man.ref}: {len(man.tasks)} task(s) in {out_dir}")
+    from collections import Counter
+
+    from clawgym.tasks import load_tasks
+
+    needs = Counter(n for t in load_tasks(out_dir / "tasks.jsonl") for n in t.metadata.get("requires") or [])
+    err.print(f"benchmark {man.ref}: {len(man.tasks)} task(s) in {out_dir}"
+              + (" (" + ", ".join(f"{k} need {n}" for n, k in sorted(needs.items())) + ")" if needs else ""))

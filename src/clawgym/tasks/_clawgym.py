@@ -113,6 +113,31 @@ def load_repo_task(root: Path, options: LoadOptions | None = None) -> Task:
     return task
 
 
+SPLIT_DIRS = ("RL/data/clawgym_{split}", "data/clawgym_{split}", "clawgym_{split}")
+
+
+def clawgym_split_dir(src: str | Path, split: str = "eval") -> Path:
+    """The folder of task folders for `src`: itself when it holds ClawGym task folders (or is
+    one), else the split's folder inside a copy of the released repository (ClawGym-Agents keeps
+    the benchmark at `RL/data/clawgym_eval`, the training tasks at `RL/data/clawgym_train`); the
+    repository's `RL/` or `RL/data/` folder works too. Raises TaskSpecError saying where it looked."""
+    from clawgym.errors import Problem, TaskSpecError
+
+    src = Path(src)
+    if not src.is_dir():
+        raise TaskSpecError(Problem(str(src), "", "does not exist or is not a folder"))
+    if (src / "data_entry.json").is_file() or any((p / "data_entry.json").is_file() for p in src.iterdir()
+                                                  if p.is_dir()):
+        return src
+    tried = [src / d.format(split=split) for d in SPLIT_DIRS]
+    for cand in tried:
+        if cand.is_dir():
+            return cand
+    raise TaskSpecError(Problem(str(src), "", "no ClawGym task folders (data_entry.json) here, and none of "
+                                + ", ".join(str(t.relative_to(src)) for t in tried)
+                                + ": give the root of a ClawGym-Agents copy or the task folder itself"))
+
+
 def load_hf_record(record: Any, where: str, options: LoadOptions | None = None) -> Task:
     """Convert one ClawGym Hugging Face record (already JSON-decoded)."""
     options = options or LoadOptions()
