@@ -9,7 +9,13 @@ from typing import Any
 from clawgym.models._base import (
     ChatModel, ContextLengthError, ModelError, ModelResponse, ModelUnavailable, SamplingParams, ToolCall, Usage,
 )
-from clawgym.models._parse import TOOLS_PROMPT, make_call, parse_text_tool_calls
+from clawgym.models._device import (
+    DEVICE_HELP, DeviceError, check_device_spec, pick_dtype, resolve_device, resolve_dtype,
+)
+from clawgym.models._parse import (
+    TOOLS_PROMPT, assistant_text, format_tool_call, make_call, parse_text_tool_calls, tools_prompt,
+)
+from clawgym.models._render import ChatRenderer, RenderError, ToolFormat
 from clawgym.models._scripted import ScriptedModel
 from clawgym.models._serve import create_app, serve
 
@@ -25,6 +31,8 @@ def load_model(spec: str, *, request_timeout_s: float | None = None, total_timeo
     its retries (defaults 120 s and 600 s); a caller's `chat(..., timeout_s=)` deadline bounds it
     further. They apply to models behind a network (`openai:`, and `module:Class` when given);
     in-process models have no request to time out and stop at the caller's deadline instead.
+    `device` ("auto", "cpu", "cuda[:N]") and `dtype` ("auto": bf16 on a GPU that supports it,
+    else fp32) place the in-process ones (`hf:`, `smollm2`).
     """
     timeouts = {k: v for k, v in (("request_timeout_s", request_timeout_s), ("total_timeout_s", total_timeout_s))
                 if v is not None}
@@ -65,4 +73,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
            "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
-           "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT"]
+           "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT",
+           "ChatRenderer", "RenderError", "ToolFormat", "assistant_text", "format_tool_call", "tools_prompt",
+           "DEVICE_HELP", "DeviceError", "check_device_spec", "pick_dtype", "resolve_device", "resolve_dtype"]

@@ -15,6 +15,10 @@ Token ids and logprobs come back per request. A logprob is that of the sampled t
 distribution it was drawn from before top-p truncation: `log_softmax(logits / T)` when sampling,
 `log_softmax(logits)` when greedy (the quantity TRL's GRPO recomputes under the policy).
 A seeded request draws from its own generator, so its tokens do not depend on its neighbours.
+
+Every tensor the engine makes (ids, masks, positions, the sampling generators) is made on the
+model's device (`device=`, default: where the weights are), so the same engine runs a CUDA model;
+the chosen tokens and their logprobs come back to the host once per step, not once per row.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 import torch
 
 from clawgym.models._base import ModelError
+from clawgym.models._device import model_device
 
 
 MIN_PREFIX = 8  # shorter shared prefixes are prefilled again (not worth a copy)
@@ -130,10 +135,13 @@ class BatchEngine:
     """Continuous batching over one `transformers` causal LM (any model taking `cache=`)."""
 
     def __init__(self, model: Any, *, eos_ids: set[int], pad_id: int, decode: Any = None,
-                 max_batch: int = 16, gather_s: float = 0.02, prefix_cache_tokens: int = 8192):
+                 max_batch: int = 16, gather_s: float = 0.02, prefix_cache_tokens: int = 8192,
+                 device: Any = None, autocast: Any = None):
         from collections import OrderedDict
 
         self.model, self.eos_ids, self.pad_id = model, set(eos_ids), pad_id
+        self.device = torch.device(device) if device is not None else model_device(model)
+        self.autocast = autocast  # a torch dtype: forward passes under torch.autocast (None: as loaded)
         self.prefix_cache_tokens = prefix_cache_tokens
         self._prefixes: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
         self._prefix_size = 0
@@ -159,7 +167,7 @@ class BatchEngine:
             raise ValueError("max_new_tokens must be >= 1")
         gen = None
         if req.temperature > 0:
-            gen = torch.Generator()
+            gen = torch.Generator(device=self.device)
             gen.manual_seed(req.seed if req.seed is not None else int(torch.randint(0, 2**62, (1,))))
         row = _Row(req=req, future=Future(), generator=gen, n_real=len(req.prompt_ids))
         with self._cond:
@@ -239,8 +247,13 @@ class BatchEngine:
         cache.layer_class_to_replicate = self._layer_cls
         if layers is not None:
             cache.layers = layers
-        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache,
-                         use_cache=True, logits_to_keep=1)
+        if self.autocast is not None:
+            with torch.autocast(self.device.type, dtype=self.autocast):
+                out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache,
+                                 use_cache=True, logits_to_keep=1)
+        else:
+            out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache,
+                             use_cache=True, logits_to_keep=1)
         self.stats.forward_passes += 1
         self._last_layers = list(out.cache.layers)
         new_kv = [(layer.keys, layer.values) for layer in out.cache.layers]
@@ -258,15 +271,14 @@ class BatchEngine:
         width_p = max(plen)
         suffixes = [p[n:] for p, n in zip(prompts, plen)]
         width_s = max(len(x) for x in suffixes)
-        u = len(prompts)
-        ids = torch.full((u, width_s), self.pad_id, dtype=torch.long)
-        smask = torch.zeros((u, width_s), dtype=torch.long)
-        for i, x in enumerate(suffixes):
-            ids[i, width_s - len(x):] = torch.tensor(x, dtype=torch.long)
-            smask[i, width_s - len(x):] = 1
-        positions = torch.tensor(plen, dtype=torch.long)[:, None] + (smask.cumsum(-1) - 1).clamp(min=0)
+        u, dev = len(prompts), self.device
+        rows_ids = [[self.pad_id] * (width_s - len(x)) + list(x) for x in suffixes]  # left-padded, built on the host
+        rows_mask = [[0] * (width_s - len(x)) + [1] * len(x) for x in suffixes]
+        ids = torch.tensor(rows_ids, dtype=torch.long, device=dev)
+        smask = torch.tensor(rows_mask, dtype=torch.long, device=dev)
+        positions = torch.tensor(plen, dtype=torch.long, device=dev)[:, None] + (smask.cumsum(-1) - 1).clamp(min=0)
         past = None
-        pmask = torch.zeros((u, width_p), dtype=torch.long)
+        pmask = torch.zeros((u, width_p), dtype=torch.long, device=dev)
         if width_p:
             ref = next(kv for _, kv in pasts if kv is not None)
             past = []
@@ -285,7 +297,7 @@ class BatchEngine:
         self.stats.prefill_tokens += sum(len(x) for x in suffixes)
         self.stats.prefix_hit_tokens += sum(plen)
         self.stats.prefill_deduped += len(rows) - u
-        index = torch.tensor(which, dtype=torch.long)
+        index = torch.tensor(which, dtype=torch.long, device=self.device)
         if u != len(rows) or which != list(range(len(rows))):
             kv = [(k.index_select(0, index), v.index_select(0, index)) for k, v in kv]
             mask = mask.index_select(0, index)
@@ -306,8 +318,8 @@ class BatchEngine:
         if shared < MIN_PREFIX or shared > self.prefix_cache_tokens or self._lookup(prompts[0])[0] >= shared:
             return
         key = prompts[0][:shared]
-        ids = torch.tensor([key], dtype=torch.long)
-        _, kv = self._forward(ids, torch.ones_like(ids), torch.arange(shared)[None], None)
+        ids = torch.tensor([key], dtype=torch.long, device=self.device)
+        _, kv = self._forward(ids, torch.ones_like(ids), torch.arange(shared, device=self.device)[None], None)
         self.stats.prefill_tokens += shared
         with self._prefix_lock:
             self._prefixes[key] = [(k[:, :, :shared].clone(), v[:, :, :shared].clone()) for k, v in kv]
@@ -389,7 +401,7 @@ class BatchEngine:
         b = len(self._rows)
         self.stats.max_batch_seen = max(self.stats.max_batch_seen, b)
         self._mask = torch.cat([self._mask, self._mask.new_ones((b, 1))], dim=1)
-        positions = torch.tensor([[r.n_real] for r in self._rows], dtype=torch.long)
+        positions = torch.tensor([[r.n_real] for r in self._rows], dtype=torch.long, device=self.device)
         logits, self._kv = self._forward(self._last.view(b, 1), self._mask, positions, self._kv, self._bufs)
         self._bufs = self._last_layers
         for r in self._rows:
@@ -398,7 +410,9 @@ class BatchEngine:
         self._finish_some()
 
     def _sample(self, rows: list[_Row], logits: torch.Tensor) -> torch.Tensor:
-        chosen = []
+        """One token per row, drawn on the model's device; tokens and logprobs reach the host in
+        one transfer (per-row `int()` would synchronise a GPU once per row)."""
+        toks, lps = [], []
         for row, lg in zip(rows, logits):
             t = row.req.temperature
             if t > 0:
@@ -409,16 +423,21 @@ class BatchEngine:
                     cut = sp.cumsum(-1) - sp > row.req.top_p  # keep the smallest set reaching top_p
                     sp[cut] = 0
                     probs = torch.zeros_like(probs).scatter_(0, si, sp)
-                tok = int(torch.multinomial(probs, 1, generator=row.generator))
+                tok = torch.multinomial(probs, 1, generator=row.generator)[0]
             else:
                 logp = torch.log_softmax(lg, dim=-1)
-                tok = int(lg.argmax())
+                tok = lg.argmax()
+            toks.append(tok)
+            lps.append(logp[tok])
+        chosen = torch.stack(toks)
+        host = torch.stack([chosen.to(torch.float64), torch.stack(lps).to(torch.float64)]).tolist()
+        for row, tok, lp in zip(rows, host[0], host[1]):
+            tok = int(tok)
             row.ids.append(tok)
-            row.logprobs.append(float(logp[tok]))
+            row.logprobs.append(float(lp))
             self.stats.decode_tokens += 1
             row.done = self._finished(row, tok)
-            chosen.append(tok)
-        return torch.tensor(chosen, dtype=torch.long)
+        return chosen.to(torch.long)
 
     def _finished(self, row: _Row, tok: int) -> str | None:
         if tok in self.eos_ids:
@@ -448,7 +467,7 @@ class BatchEngine:
         if not keep:
             self._rows, self._kv, self._mask, self._last, self._bufs = [], None, None, None, None
             return
-        idx = torch.tensor(keep, dtype=torch.long)
+        idx = torch.tensor(keep, dtype=torch.long, device=self.device)
         mask = self._mask.index_select(0, idx)
         lead = int((mask.sum(0) == 0).long().cumprod(0).sum())  # columns that are padding for every row
         self._mask = mask[:, lead:]

@@ -1,23 +1,23 @@
 """An in-process Hugging Face transformers model, for small models and training loops.
 
-Tool calls are text in the Hermes/Qwen convention (`<tool_call>{json}</tool_call>`). When the
-tokenizer's chat template renders tools we pass them to it; when it ignores them (SmolLM2's
-does), the tool schemas and the calling convention go into the system prompt instead, so the
-model always sees its tools.
+Prompts come from `ChatRenderer` (the one rendering path SFT and GRPO use too): the tokenizer's
+chat template with the tool schemas when it renders tools; otherwise (SmolLM2) the schemas of
+the enabled tools in the system prompt and tool calls as canonical `<tool_call>{json}</tool_call>`
+text, which is also how the model's answers are parsed. Device and dtype come from
+`clawgym.models` `resolve_device` / `resolve_dtype` (`device="auto"`: a GPU when one is visible).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from clawgym.models._base import ChatModel, ContextLengthError, ModelError, ModelResponse, SamplingParams, Usage
-from clawgym.models._parse import TOOLS_PROMPT, parse_text_tool_calls
-
-
+from clawgym.models._device import model_device, resolve_device, resolve_dtype
+from clawgym.models._parse import parse_text_tool_calls
+from clawgym.models._render import ChatRenderer, ToolFormat
 
 
 class HFModel(ChatModel):
@@ -25,33 +25,46 @@ class HFModel(ChatModel):
     continuous-batching engine (`_batch.BatchEngine`); `max_batch` bounds the running batch.
     `batching=False` runs `generate()` one call at a time behind a lock. `prefix_cache_tokens`
     bounds the engine's cache of finished sequences' KV (0: none); call `clear_prefix_cache()`
-    after changing the weights."""
+    after changing the weights. `autocast`: a torch dtype to run generation under autocast in
+    (a trainer in bf16 mixed precision samples in the precision it trains in)."""
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str = "hf", default_max_tokens: int = 512,
-                 batching: bool = True, max_batch: int = 16, prefix_cache_tokens: int = 8192):
+                 batching: bool = True, max_batch: int = 16, prefix_cache_tokens: int = 8192,
+                 tool_format: ToolFormat = "auto", autocast: Any = None):
         self.model, self.tokenizer, self.name = model, tokenizer, name
         self.default_max_tokens = default_max_tokens
         self._lock = threading.Lock()  # generate() is not re-entrant
-        self._tok_lock = threading.Lock()  # nor is a fast tokenizer, strictly
-        self._template_has_tools: bool | None = None
+        self.renderer = ChatRenderer(tokenizer, tool_format)
+        self._tok_lock = self.renderer.lock  # nor is a fast tokenizer, strictly: one lock for both
         self.batching = batching and _batchable(model)
         self.max_batch, self.prefix_cache_tokens = max_batch, prefix_cache_tokens
+        self.autocast = autocast
         self._engine: Any = None
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kw: Any) -> "HFModel":
+    def from_pretrained(cls, path: str | Path, *, device: Any = "auto", dtype: str = "auto", **kw: Any) -> "HFModel":
+        """Load a model folder onto `device` ("auto", "cpu", "cuda[:N]") in `dtype` ("auto":
+        bf16 on a GPU that supports it, fp32 elsewhere)."""
         try:
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:
             raise ModelError("the hf model needs transformers and torch: pip install 'clawgym[hf]'") from exc
+        dev = resolve_device(device)
         tok = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModelForCausalLM.from_pretrained(str(path))
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=resolve_dtype(dev, dtype))
+        model.to(dev)
         model.eval()
         return cls(model, tok, name=kw.pop("name", Path(path).name), **kw)
 
+    @property
+    def device(self) -> Any:
+        """Where the weights are; every tensor fed to the model is made there."""
+        return model_device(self.model)
+
     def config(self) -> dict[str, Any]:
         return {"kind": "hf", "name": self.name,
-                "max_positions": getattr(self.model.config, "max_position_embeddings", None)}
+                "max_positions": getattr(self.model.config, "max_position_embeddings", None),
+                "device": str(self.device), "dtype": str(getattr(self.model, "dtype", "")).replace("torch.", "")}
 
     def eos_ids(self) -> set[int]:
         gen_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
@@ -68,7 +81,7 @@ class HFModel(ChatModel):
                 self._engine = BatchEngine(self.model, eos_ids=self.eos_ids(),
                                            pad_id=pad if pad is not None else self.tokenizer.eos_token_id,
                                            decode=self._decode, max_batch=self.max_batch,
-                                           prefix_cache_tokens=self.prefix_cache_tokens)
+                                           prefix_cache_tokens=self.prefix_cache_tokens, autocast=self.autocast)
             return self._engine
 
     def clear_prefix_cache(self) -> None:
@@ -87,14 +100,11 @@ class HFModel(ChatModel):
 
     def encode(self, text: str) -> list[int]:
         """Text to token ids, no special tokens added (thread-safe)."""
-        with self._tok_lock:
-            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return self.renderer.tokenize(text)
 
     def encode_prompt(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[int]:
-        """The exact prompt token ids `chat()` feeds the model."""
-        prompt = self.render(messages, tools)
-        with self._tok_lock:
-            return self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        """The exact prompt token ids `chat()` feeds the model (`ChatRenderer.prompt_ids`)."""
+        return self.renderer.prompt_ids(messages, tools)
 
     def close(self) -> None:
         if self._engine is not None:
@@ -102,30 +112,12 @@ class HFModel(ChatModel):
             self._engine = None
 
     def template_has_tools(self) -> bool:
-        """Whether the chat template renders the tool schemas (probe once)."""
-        if self._template_has_tools is None:
-            probe = [{"role": "user", "content": "hi"}]
-            tool = [{"type": "function", "function": {"name": "zz_probe_tool", "description": "p",
-                                                      "parameters": {"type": "object", "properties": {}}}}]
-            try:
-                text = self.tokenizer.apply_chat_template(probe, tools=tool, tokenize=False)
-                self._template_has_tools = "zz_probe_tool" in text
-            except Exception:  # a template that chokes on tools does not support them
-                self._template_has_tools = False
-        return self._template_has_tools
+        """Whether the chat template renders the tool schemas (probed once)."""
+        return self.renderer.native()
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> str:
-        native = bool(tools) and self.template_has_tools()
-        msgs = [_textual(m, native) for m in messages]
-        if tools and not native:
-            schema = "\n".join(json.dumps(t, ensure_ascii=False) for t in tools)
-            block = TOOLS_PROMPT.format(tools=schema)
-            if msgs and msgs[0]["role"] == "system":
-                msgs[0] = {**msgs[0], "content": msgs[0]["content"] + "\n\n" + block}
-            else:
-                msgs.insert(0, {"role": "system", "content": block})
-        return self.tokenizer.apply_chat_template(msgs, tools=tools if native else None, tokenize=False,
-                                                  add_generation_prompt=True)
+        """The prompt text for the next assistant turn (`ChatRenderer.prompt`)."""
+        return self.renderer.prompt(messages, tools)
 
     def chat(self, messages, tools=None, params: SamplingParams | None = None, *,
              timeout_s: float | None = None) -> ModelResponse:
@@ -134,9 +126,10 @@ class HFModel(ChatModel):
         params = params or SamplingParams()
         if self.batching:
             return self._chat_batched(messages, tools, params, timeout_s)
-        prompt = self.render(messages, tools)
-        enc = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
-        n_prompt = enc["input_ids"].shape[1]
+        prompt_ids = self.encode_prompt(messages, tools)
+        ids = torch.tensor([prompt_ids], dtype=torch.long, device=self.device)
+        enc = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+        n_prompt = len(prompt_ids)
         max_new = params.max_tokens or self.default_max_tokens
         limit = getattr(self.model.config, "max_position_embeddings", None)
         if limit is not None and n_prompt >= limit:
@@ -170,8 +163,7 @@ class HFModel(ChatModel):
         return ModelResponse(content=content or None, tool_calls=calls,
                              finish_reason="tool_calls" if calls else ("stop" if ended else "length"),
                              usage=Usage(prompt_tokens=n_prompt, completion_tokens=len(new_ids)),
-                             token_ids=new_ids, logprobs=logprobs,
-                             prompt_token_ids=enc["input_ids"][0].tolist())
+                             token_ids=new_ids, logprobs=logprobs, prompt_token_ids=prompt_ids)
 
 
     def _chat_batched(self, messages, tools, params: SamplingParams, timeout_s: float | None) -> ModelResponse:
@@ -206,32 +198,3 @@ def _batchable(model: Any) -> bool:
     if types:
         return all(t == "full_attention" for t in types)
     return not (getattr(cfg, "sliding_window", None) and getattr(cfg, "use_sliding_window", True))
-
-
-def _textual(message: dict[str, Any], native: bool) -> dict[str, Any]:
-    """Make a message renderable by any template: no None content; tool calls and results as
-    text unless the template handles them."""
-    role, content = message["role"], message.get("content") or ""
-    calls = message.get("tool_calls") or []
-    if role == "assistant" and calls:
-        if native:
-            return {"role": "assistant", "content": content, "tool_calls": [
-                {"type": "function", "function": {"name": c["function"]["name"],
-                                                  "arguments": _args(c["function"]["arguments"])}}
-                for c in calls]}
-        text = "".join("<tool_call>\n" + json.dumps({"name": c["function"]["name"],
-                                                     "arguments": _args(c["function"]["arguments"])},
-                                                    ensure_ascii=False) + "\n</tool_call>" for c in calls)
-        return {"role": "assistant", "content": (content + "\n" if content else "") + text}
-    if role == "tool" and not native:
-        return {"role": "user", "content": f"<tool_response>\n{content}\n</tool_response>"}
-    return {"role": role, "content": content}
-
-
-def _args(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return raw
-    return raw

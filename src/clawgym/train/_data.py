@@ -5,10 +5,11 @@ schemas -> token ids with an assistant-only loss mask.
     tok_ds = tokenize_sft_dataset(ds, tokenizer, max_length=2048)            # input_ids, assistant_masks
     export_openai_jsonl(ds, "sft.jsonl")                                     # for OpenRLHF's SFT scripts
 
-Rendering is exactly what the in-process model (`HFModel`) feeds the model at inference: the
-tokenizer's chat template with the tool schemas when the template renders tools ("native"),
-otherwise our text format (tool schemas in the system prompt, calls as
-`<tool_call>{json}</tool_call>`, results as `<tool_response>` user turns: what SmolLM2 sees).
+Rendering is `clawgym.models.ChatRenderer`, the one renderer the in-process model (`HFModel`)
+prompts with at inference and GRPO samples from: the tokenizer's chat template with the tool
+schemas when the template renders tools ("native"), otherwise our text format (tool schemas in
+the system prompt, calls as canonical `<tool_call>{json}</tool_call>`, results as
+`<tool_response>` user turns: what SmolLM2 sees).
 The loss covers each assistant turn from its first token through its end-of-turn token, and
 nothing else: not the system prompt, the user, the tool results nor the `<|im_start|>assistant`
 header the runtime writes itself.
@@ -20,16 +21,13 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from clawgym.errors import ClawGymError
-from clawgym.models import TOOLS_PROMPT
+from clawgym.models import ChatRenderer, RenderError, ToolFormat
 from clawgym.runs import RunStore
-
-ToolFormat = Literal["auto", "native", "text"]
-
 
 
 class SFTDataError(ClawGymError):
@@ -190,110 +188,8 @@ def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # -- rendering and the loss mask -------------------------------------------------------------
-
-def _args(raw: Any) -> Any:
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
-            return raw
-    return raw
-
-
-@dataclass
-class ChatRenderer:
-    """Renders conversations the way `HFModel` prompts at inference, and finds the assistant
-    spans for the loss mask."""
-
-    tokenizer: Any
-    tool_format: ToolFormat = "auto"
-    _native: bool | None = field(default=None, repr=False)
-
-    def native(self) -> bool:
-        if self._native is None:
-            if self.tool_format != "auto":
-                self._native = self.tool_format == "native"
-            else:
-                probe = [{"type": "function", "function": {"name": "zz_probe_tool", "description": "p",
-                                                           "parameters": {"type": "object", "properties": {}}}}]
-                try:
-                    text = self.tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], tools=probe,
-                                                              tokenize=False)
-                    self._native = "zz_probe_tool" in text
-                except Exception:
-                    self._native = False
-        return self._native
-
-    def template_messages(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[dict]:
-        native = self.native()
-        out = []
-        for m in messages:
-            role, content, calls = m["role"], m.get("content") or "", m.get("tool_calls") or []
-            if role == "assistant" and calls:
-                if native:
-                    out.append({"role": "assistant", "content": content, "tool_calls": [
-                        {"type": "function", "function": {"name": c["function"]["name"],
-                                                          "arguments": _args(c["function"]["arguments"])}}
-                        for c in calls]})
-                else:
-                    text = "".join("<tool_call>\n" + json.dumps({"name": c["function"]["name"],
-                                                                 "arguments": _args(c["function"]["arguments"])},
-                                                                ensure_ascii=False) + "\n</tool_call>" for c in calls)
-                    out.append({"role": "assistant", "content": (content + "\n" if content else "") + text})
-            elif role == "tool" and not native:
-                out.append({"role": "user", "content": f"<tool_response>\n{content}\n</tool_response>"})
-            elif role == "tool":
-                out.append({"role": "tool", "content": content, "tool_call_id": m.get("tool_call_id") or ""})
-            else:
-                out.append({"role": role, "content": content})
-        if tools and not native:
-            block = TOOLS_PROMPT.format(tools="\n".join(json.dumps(t, ensure_ascii=False) for t in tools))
-            if out and out[0]["role"] == "system":
-                out[0] = {**out[0], "content": out[0]["content"] + "\n\n" + block}
-            else:
-                out.insert(0, {"role": "system", "content": block})
-        return out
-
-    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, *,
-               add_generation_prompt: bool = False) -> str:
-        return self.tokenizer.apply_chat_template(
-            self.template_messages(messages, tools), tools=tools if tools and self.native() else None,
-            tokenize=False, add_generation_prompt=add_generation_prompt)
-
-    def spans(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
-              ) -> tuple[str, list[tuple[int, int]]]:
-        """The whole conversation's text and the character span of each assistant turn: from
-        where the model starts writing (after the generation prompt) through its end-of-turn
-        token (the newline a template puts after it is not something the model writes)."""
-        full = self.render(messages, tools)
-        eos = getattr(self.tokenizer, "eos_token", None)
-        out = []
-        for i, m in enumerate(messages):
-            if m["role"] != "assistant":
-                continue
-            prompt = self.render(messages[:i], tools, add_generation_prompt=True)
-            upto = self.render(messages[: i + 1], tools)
-            if not (full.startswith(upto) and upto.startswith(prompt)):
-                raise SFTDataError("the chat template renders earlier turns differently once later turns "
-                                   "follow (it rewrites history), so per-turn loss masks cannot be cut from one "
-                                   "rendering; use tool_format='text' or a template without history rewriting")
-            end = len(upto)
-            if eos and upto.rstrip().endswith(eos):
-                end = len(upto.rstrip())
-            out.append((len(prompt), end))
-        return full, out
-
-    def encode(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """`input_ids` of the whole conversation and `assistant_masks` (1 on tokens that lie
-        inside an assistant span)."""
-        text, spans = self.spans(messages, tools)
-        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        mask, j = [], 0
-        for start, end in enc["offset_mapping"]:
-            while j < len(spans) and start >= spans[j][1]:
-                j += 1
-            mask.append(1 if j < len(spans) and start >= spans[j][0] and end <= spans[j][1] and end > start else 0)
-        return {"input_ids": list(enc["input_ids"]), "assistant_masks": mask}
+# `ChatRenderer` lives in `clawgym.models`: the one renderer behind inference prompts (HFModel),
+# SFT examples (here) and GRPO prompts, re-exported from `clawgym.train` for old imports.
 
 
 def tokenize_sft_dataset(dataset: Any, tokenizer: Any, *, tool_format: ToolFormat = "auto",
@@ -306,7 +202,10 @@ def tokenize_sft_dataset(dataset: Any, tokenizer: Any, *, tool_format: ToolForma
     renderer.native()  # probe once, before any worker copies the renderer
 
     def enc(row: dict[str, Any]) -> dict[str, Any]:
-        out = renderer.encode(row["messages"], json.loads(row["tools"]) or None)
+        try:
+            out = renderer.encode(row["messages"], json.loads(row["tools"]) or None)
+        except RenderError as exc:
+            raise SFTDataError(str(exc)) from exc
         out["length"] = len(out["input_ids"])
         return out
 
