@@ -1,5 +1,8 @@
 """Automation scripts: write a cleanup script; the checks run it on a copy of the project and on
-a hidden tree of the same shape, so a script that hard-codes today's file names fails."""
+a hidden tree of the same shape, so a script that hard-codes today's file names fails. Both trees
+hold decoys (files and folders named like the junk *other* instances ask to delete), so a script
+that deletes every junk name any instance uses fails too. The script runs confined (`ISOLATE`):
+it cannot read the hidden tree's answer from the check's files."""
 
 from __future__ import annotations
 
@@ -7,14 +10,17 @@ import hashlib
 import random
 from typing import Any
 
-from clawgym.synth.families._base import Built, Family, bullets, pick_phrase, unique_words
+from clawgym.synth.families._base import ISOLATE, Built, Family, bullets, pick_phrase, unique_words
 
 SOURCE_EXTS = ["py", "md", "txt", "json", "cfg"]
+JUNK_EXTS = ["tmp", "log", "pyc", "bak", "swp", "o"]
+JUNK_DIRS = ["__pycache__", "build", ".cache", "node_modules"]
 
 
 def _tree(rng: random.Random, k: dict[str, Any], junk_exts: list[str], junk_dirs: list[str], root: str
           ) -> tuple[dict[str, str], list[str], list[str]]:
-    """(files, paths that must go, paths that must stay)."""
+    """(files, paths that must go, paths that must stay). Decoys: files with the junk extensions
+    and folders with the junk names this instance does *not* ask to delete (they stay)."""
     files: dict[str, str] = {}
     dirs = [root] + [f"{root}/{w}" for w in unique_words(rng, k["depth"])]
     dirs += [f"{d}/{w}" for d, w in zip(dirs[1:], unique_words(rng, k["depth"]))]
@@ -35,6 +41,16 @@ def _tree(rng: random.Random, k: dict[str, Any], junk_exts: list[str], junk_dirs
             p = f"{d}/{jd}/{n}.{rng.choice(['bin', 'txt', 'py'])}"
             files[p] = "generated\n"
             gone.append(p)
+    decoy_exts = [x for x in JUNK_EXTS if x not in junk_exts]
+    decoy_dirs = [x for x in JUNK_DIRS if x not in junk_dirs]
+    for ext in rng.sample(decoy_exts, min(len(decoy_exts), 2)):
+        p = f"{rng.choice(dirs)}/{rng.choice(names[: k['files']])}.{ext}"
+        files[p] = f"keep me {p}\n"
+        keep.append(p)
+    for dd in rng.sample(decoy_dirs, 1):
+        p = f"{rng.choice(dirs)}/{dd}/{names[-3]}.txt"
+        files[p] = f"keep me {p}\n"
+        keep.append(p)
     if k["tricky_names"]:
         d = rng.choice(dirs)
         for p in (f"{d}/notes {names[-1]}.{junk_exts[0]}", f"{d}/{names[-2]}.{junk_exts[0]}.keep",
@@ -45,8 +61,8 @@ def _tree(rng: random.Random, k: dict[str, Any], junk_exts: list[str], junk_dirs
 
 
 def _build_cleanup(rng: random.Random, k: dict[str, Any]) -> Built:
-    junk_exts = rng.sample(["tmp", "log", "pyc", "bak", "swp", "o"], k["junk_types"])
-    junk_dirs = rng.sample(["__pycache__", "build", ".cache", "node_modules"], k["junk_dirs"])
+    junk_exts = rng.sample(JUNK_EXTS, k["junk_types"])
+    junk_dirs = rng.sample(JUNK_DIRS, k["junk_dirs"])
     proj = rng.choice(["project", "site", "app"])
     files, gone, keep = _tree(rng, k, junk_exts, junk_dirs, proj)
     hidden, hgone, hkeep = _tree(rng, k, junk_exts, junk_dirs, "tree")
@@ -73,32 +89,28 @@ def _build_cleanup(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, files, exp, {"script": script, "exts": junk_exts, "dirs": junk_dirs}, t)
 
 
-CLEANUP_CHECK = '''
+CLEANUP_CHECK = ISOLATE + '''
 _CACHE = {}
+SCRIPT = "_script_under_test.sh"
 
 
-def run_on(ws, e, files):
-    """Run the script on a fresh copy of `files` (path -> text); return the files left."""
-    tmp = Path(tempfile.mkdtemp(prefix="cleanup-check-"))
-    try:
-        for p, d in files.items():
-            (tmp / p).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / p).write_text(d, encoding="utf-8")
-        script = tmp / "_script_under_test.sh"
-        shutil.copyfile(ws / e["script"], script)
-        root = next(iter(files)).split("/")[0]
-        subprocess.run(["bash", str(script), root], cwd=tmp, capture_output=True, timeout=30)
-        return {str(p.relative_to(tmp)).replace(os.sep, "/") for p in tmp.rglob("*") if p.is_file()} - {script.name}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def run_on(ws, script, files):
+    """Run the script (confined) on a fresh copy of `files` (path -> text); the files left."""
+    root = next(iter(files)).split("/")[0]
+    tree = {p: d.encode("utf-8") for p, d in files.items()}
+    tree[SCRIPT] = script
+    bash = shutil.which("bash") or "/bin/bash"
+    code, _, left = run_isolated(ws, [bash, "{box}/" + SCRIPT, root], files=tree, timeout=30)
+    return set(left) - {SCRIPT}
 
 
 def results(ws, e):
     if str(ws) not in _CACHE:
-        if not text(ws, e["script"]).strip():
+        script = read(ws, e["script"])
+        if not script.strip():
             raise ValueError("empty script")
         proj = {p: text(ws, p) for p in e["files_sha"]}
-        _CACHE[str(ws)] = (run_on(ws, e, proj), run_on(ws, e, e["hidden"]))
+        _CACHE[str(ws)] = (run_on(ws, script, proj), run_on(ws, script, e["hidden"]))
     return _CACHE[str(ws)]
 
 
@@ -129,6 +141,7 @@ def c_untouched(ws, e):
 
 CHECKS = {"junk_deleted": c_deletes, "other_files_kept": c_keeps, "works_on_another_tree": c_hidden,
           "project_left_alone": c_untouched}
+CORE = ("junk_deleted", "other_files_kept", "works_on_another_tree")
 '''
 
 CLEANUP_SOLVE = '''

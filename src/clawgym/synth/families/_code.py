@@ -1,5 +1,11 @@
 """Code fixing with tests: a small module with bugged functions, a visible unittest file, and
-hidden cases the checks run against the fixed module."""
+hidden cases the checks run against the fixed module.
+
+The check runs the agent's module, so it runs it where no expected value is reachable: the
+check keeps its key in memory, sends the module only the inputs, and runs it confined
+(`ISOLATE`). Beside the hidden cases drawn at build time it draws more at check time (seeded by
+a salt the agent never sees and the module's own bytes, so the score is deterministic) and
+computes their expected values with the reference implementations it carries."""
 
 from __future__ import annotations
 
@@ -8,54 +14,59 @@ import json
 import random
 from typing import Any, Callable
 
-from clawgym.synth.families._base import Built, Family, bullets, pick_phrase
+from clawgym.synth.families._base import ISOLATE, Built, Family, bullets, pick_phrase
 
-# name, signature, docstring, correct body, bugged body, case generator
-Spec = tuple[str, str, str, str, str, Callable[[random.Random], list]]
+# name, signature, docstring, correct body, bugged body, case generator (the source of `lambda r: args`)
+Spec = tuple[str, str, str, str, str, str]
 
 _W = ["Hello", "big", "World", "data", "x", "Net", "Zeta", "api"]
 
 LIBRARY: list[Spec] = [
     ("clamp", "x, lo, hi", "Return x limited to the range [lo, hi].",
      "    return max(lo, min(x, hi))\n", "    return min(lo, max(x, hi))\n",
-     lambda r: [r.randint(-50, 150), 0, 100]),
+     "lambda r: [r.randint(-50, 150), 0, 100]"),
     ("slugify", "text", "Lower-case text, turn every run of non-alphanumeric characters into one '-', and strip "
      "'-' from both ends.",
      "    return re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')\n",
      "    return re.sub(r'[^a-z0-9]+', '-', text.lower())\n",
-     lambda r: [r.choice([" ", "!", ""]) + " ".join(r.sample(_W, 3)) + r.choice(["!", " ", "?"])]),
+     "lambda r: [r.choice([' ', '!', '']) + ' '.join(r.sample(_W, 3)) + r.choice(['!', ' ', '?'])]"),
     ("chunk", "items, size", "Split the list items into consecutive lists of length size (the last may be shorter).",
      "    return [items[i:i + size] for i in range(0, len(items), size)]\n",
      "    return [items[i:i + size] for i in range(0, len(items) - size, size)]\n",
-     lambda r: [list(range(r.randint(1, 11))), r.randint(2, 4)]),
+     "lambda r: [list(range(r.randint(1, 11))), r.randint(2, 4)]"),
     ("count_words", "text", "Return the number of words in text (words are separated by any whitespace).",
      "    return len(text.split())\n", "    return len(text.split(' '))\n",
-     lambda r: ["  ".join(r.sample(_W, r.randint(1, 4))) + r.choice(["\n", " ", "  x"])]),
+     r"lambda r: ['  '.join(r.sample(_W, r.randint(1, 4))) + r.choice(['\n', ' ', '  x'])]"),
     ("running_total", "values", "Return the list of cumulative sums of values.",
      "    out, total = [], 0\n    for v in values:\n        total += v\n        out.append(total)\n    return out\n",
      "    out, total = [], values[0] if values else 0\n    for v in values:\n        total += v\n        out.append(total)\n    return out\n",
-     lambda r: [[r.randint(-5, 20) for _ in range(r.randint(1, 6))]]),
+     "lambda r: [[r.randint(-5, 20) for _ in range(r.randint(1, 6))]]"),
     ("is_leap", "year", "Return True if year is a leap year in the Gregorian calendar.",
      "    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n",
      "    return year % 4 == 0 and year % 100 != 0\n",
-     lambda r: [r.choice([1900, 2000, 2024, 2023, 2100, 2400, 1996, r.randint(1800, 2400)])]),
+     "lambda r: [r.choice([1900, 2000, 2024, 2023, 2100, 2400, 1996, r.randint(1800, 2400)])]"),
     ("dedupe", "items", "Return items without repeats, keeping the first occurrence of each, in their original order.",
      "    seen, out = set(), []\n    for x in items:\n        if x not in seen:\n            seen.add(x)\n            out.append(x)\n    return out\n",
      "    return sorted(set(items))\n",
-     lambda r: [[r.randint(0, 6) for _ in range(r.randint(2, 8))]]),
+     "lambda r: [[r.randint(0, 6) for _ in range(r.randint(2, 8))]]"),
     ("percent", "part, whole", "Return part as a percentage of whole, rounded to 1 decimal.",
      "    return round(100 * part / whole, 1)\n", "    return round(100 * part // whole, 1)\n",
-     lambda r: [r.randint(1, 99), r.choice([3, 7, 8, 12, 40])]),
+     "lambda r: [r.randint(1, 99), r.choice([3, 7, 8, 12, 40])]"),
     ("initials", "name", "Return the upper-case initials of every word in name, joined with '.', ending with '.'.",
      "    return ''.join(w[0].upper() + '.' for w in name.split())\n",
      "    return '.'.join(w[0].upper() for w in name.split())\n",
-     lambda r: [" ".join(r.sample(["ada", "Grace", "alan", "Edsger", "barbara", "linus"], r.randint(1, 3)))]),
+     "lambda r: [' '.join(r.sample(['ada', 'Grace', 'alan', 'Edsger', 'barbara', 'linus'], r.randint(1, 3)))]"),
     ("median", "values", "Return the median of a non-empty list of numbers (the mean of the two middle values "
      "for an even count).",
      "    s = sorted(values)\n    n = len(s)\n    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2\n",
      "    s = sorted(values)\n    return s[len(s) // 2]\n",
-     lambda r: [[r.randint(0, 50) for _ in range(r.randint(1, 7))]]),
+     "lambda r: [[r.randint(0, 50) for _ in range(r.randint(1, 7))]]"),
 ]
+
+
+def gen(spec: Spec) -> Callable[[random.Random], list]:
+    """A spec's case generator (the check carries the same source, to draw cases itself)."""
+    return eval(spec[5], {"_W": _W})  # noqa: S307 - our own constant source
 
 
 def _source(specs: list[Spec], bugged: set[str]) -> str:
@@ -76,11 +87,12 @@ def _build_code(rng: random.Random, k: dict[str, Any]) -> Built:
     bugged = {s[0] for s in rng.sample(specs, k["bugs"])}
     cases = {name: [] for name, *_ in specs}
     good_src = _source(specs, set())
-    for name, _sig, _doc, good, bad, gen in specs:
+    for spec in specs:
+        name, draw = spec[0], gen(spec)
         tries = 0
         while len(cases[name]) < k["cases"] and tries < 200:
             tries += 1
-            args = gen(rng)
+            args = draw(rng)
             if args not in cases[name]:
                 cases[name].append(args)
     # every bug must show: add cases until the bugged version disagrees on at least one
@@ -88,9 +100,9 @@ def _build_code(rng: random.Random, k: dict[str, Any]) -> Built:
     want = _run(good_src, specs, cases)
     got = _run(bad_src, specs, cases)
     for name in bugged:
-        gen = next(s[5] for s in specs if s[0] == name)
+        draw = gen(next(s for s in specs if s[0] == name))
         while want[name] == got[name]:
-            cases[name].append(gen(rng))
+            cases[name].append(draw(rng))
             want = _run(good_src, specs, cases)
             got = _run(bad_src, specs, cases)
     mod = rng.choice(["textutils", "helpers", "toolbox", "common"])
@@ -126,46 +138,84 @@ def _build_code(rng: random.Random, k: dict[str, Any]) -> Built:
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     test_src = "".join(test_lines)
     exp = {"src": src_path, "test": test_path, "test_sha": hashlib.sha256(test_src.encode()).hexdigest(),
-           "bugged": sorted(bugged), "cases": hidden,
+           "bugged": sorted(bugged), "cases": hidden, "salt": "%016x" % rng.getrandbits(64),
            "signatures": {name: [a.strip() for a in sig.split(",")] for name, sig, *_ in specs}}
     fixes = [[bad, good] for name, _s, _d, good, bad, _ in specs if name in bugged]
     return Built(instruction, {src_path: _source(specs, bugged), test_path: test_src}, exp,
-                 {"src": src_path, "fixes": fixes}, t)
+                 {"src": src_path, "fixes": fixes}, t, mutable=(src_path,))
 
 
-CODE_CHECK = '''
+CODE_CHECK = ISOLATE + '''
 import ast
+import random as _random
 
 RUNNER = r"""
 import importlib.util, json, sys
 sys.dont_write_bytecode = True
+calls = json.loads(sys.stdin.read())
 spec = importlib.util.spec_from_file_location("module_under_test", sys.argv[1])
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
 out = {}
-for name, cases in json.loads(sys.stdin.read()).items():
+for name, arglist in calls.items():
     res = []
-    for args, _ in cases:
+    for args in arglist:
         try:
             res.append(json.loads(json.dumps(getattr(mod, name)(*args))))
         except Exception as exc:
             res.append({"error": type(exc).__name__})
     out[name] = res
-print(json.dumps(out))
+sys.stdout.write("\\n" + json.dumps(out) + "\\n")
 """
 
+# the reference implementations and case generators of every function the family can ask for
+LIB = json.loads(r"""@LIB@""")
+_W = json.loads(r"""@W@""")
+EXTRA_CASES = 6
 _CACHE = {}
+
+
+def reference(name):
+    sig, good, _ = LIB[name]
+    ns = {}
+    exec(compile("import re\\n\\n\\ndef %s(%s):\\n%s" % (name, sig, good), "<reference>", "exec"), ns)
+    return ns[name]
+
+
+def all_cases(e, source):
+    # the hidden cases plus EXTRA_CASES per function drawn now (seeded by the salt and the module's
+    # bytes: unpredictable, yet the same workspace scores the same), expected values from LIB
+    rng = _random.Random(sha((e["salt"] + ":").encode() + source))
+    out = {}
+    for name, given in e["cases"].items():
+        cases = [list(c) for c in given]
+        draw, ref, seen = eval(LIB[name][2], {"_W": _W}), reference(name), [c[0] for c in given]
+        for _ in range(EXTRA_CASES * 5):
+            if len(cases) >= len(given) + EXTRA_CASES:
+                break
+            args = draw(rng)
+            if args not in seen:
+                seen.append(args)
+                cases.append([args, json.loads(json.dumps(ref(*args)))])
+        out[name] = cases
+    return out
 
 
 def results(ws, e):
     key = str(ws)
     if key not in _CACHE:
         target = ws / e["src"]
-        if not target.read_text(encoding="utf-8").strip():
+        source = target.read_bytes()
+        if not source.strip():
             raise ValueError("empty module")
-        r = subprocess.run([sys.executable, "-I", "-B", "-c", RUNNER, str(target)], input=json.dumps(e["cases"]),
-                           capture_output=True, text=True, timeout=30, cwd=tempfile.gettempdir())
-        _CACHE[key] = json.loads(r.stdout.strip().splitlines()[-1])
+        cases = all_cases(e, source)
+        files = {"pkg/" + p.name: p.read_bytes() for p in target.parent.iterdir()
+                 if p.is_file() and not p.is_symlink() and p.suffix == ".py" and p.stat().st_size < 1 << 20}
+        calls = {name: [c[0] for c in cs] for name, cs in cases.items()}  # the inputs, never the answers
+        code, out, _ = run_isolated(ws, [sys.executable, "-I", "-B", "-c", RUNNER, "{box}/pkg/" + target.name],
+                                    stdin=json.dumps(calls).encode(), files=files, timeout=30)
+        got = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
+        _CACHE[key] = (cases, got if isinstance(got, dict) else {})
     return _CACHE[key]
 
 
@@ -175,29 +225,33 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
-def fn_score(res, e, name):
-    return frac(same(g, w) for g, (_, w) in zip(res[name], e["cases"][name]))
+def fn_score(res, name):
+    cases, got = res
+    mine = got.get(name)
+    if not isinstance(mine, list) or len(mine) != len(cases[name]):
+        return 0.0
+    return frac(same(g, w) for g, (_, w) in zip(mine, cases[name]))
 
 
 def gate(ws, e):
     _CACHE.clear()
     res = results(ws, e)
-    return any(fn_score(res, e, n) == 1 for n in e["bugged"])
+    return any(fn_score(res, n) == 1 for n in e["bugged"])
 
 
 def c_fixed(ws, e):
     res = results(ws, e)
-    return frac(fn_score(res, e, n) == 1 for n in e["bugged"])
+    return frac(fn_score(res, n) == 1 for n in e["bugged"])
 
 
 def c_cases(ws, e):
     res = results(ws, e)
-    return sum(fn_score(res, e, n) for n in e["bugged"]) / len(e["bugged"])
+    return sum(fn_score(res, n) for n in e["bugged"]) / len(e["bugged"])
 
 
 def c_others(ws, e):
     res = results(ws, e)
-    return frac(fn_score(res, e, n) == 1 for n in e["cases"] if n not in e["bugged"])
+    return frac(fn_score(res, n) == 1 for n in e["cases"] if n not in e["bugged"])
 
 
 def c_signatures(ws, e):
@@ -212,7 +266,8 @@ def c_tests_untouched(ws, e):
 
 CHECKS = {"bugs_fixed": c_fixed, "hidden_cases_pass": c_cases, "working_functions_kept": c_others,
           "signatures_kept": c_signatures, "tests_unchanged": c_tests_untouched}
-'''
+CORE = ("bugs_fixed", "working_functions_kept")
+'''.replace("@LIB@", json.dumps({s[0]: [s[1], s[3], s[5]] for s in LIBRARY})).replace("@W@", json.dumps(_W))
 
 CODE_SOLVE = '''
 path = Path(P["src"])

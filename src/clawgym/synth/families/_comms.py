@@ -7,7 +7,7 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, bullets, dumps, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase
 
 PRODUCTS = ["Desk Lamp", "Notebook Set", "Ceramic Mug", "USB-C Cable", "Yoga Mat", "Water Bottle", "Plant Pot",
             "Headphones", "Backpack", "Tea Sampler", "Wall Clock", "Phone Stand"]
@@ -50,6 +50,7 @@ def _build_email(rng: random.Random, k: dict[str, Any]) -> Built:
         f"State the total (items plus shipping) exactly as `$123.45`, and the delivery date written like "
         f"`Monday, 3 June 2024`.",
         f"End with a sign-off whose last line is my name, {sender}.",
+        leave_alone(rng, ["data/orders.json"]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"out": out, "order_id": cid, "first_name": first, "items": [[it["product"], it["qty"]] for it in target["items"]],
@@ -107,6 +108,7 @@ def c_signoff(ws, e):
 CHECKS = {"subject_with_order_id": c_subject, "greets_by_first_name": c_greeting, "items_listed": c_items,
           "exact_total": c_total, "delivery_date": c_date, "no_other_customers": c_no_other_orders,
           "signed": c_signoff}
+CORE = ("items_listed", "exact_total", "delivery_date", "no_other_customers")
 '''
 
 EMAIL_SOLVE = '''
@@ -187,6 +189,7 @@ def _build_tickets(rng: random.Random, k: dict[str, Any]) -> Built:
         "`support/policy.md` says.",
         f"Also write `{index}` with the header `ticket,customer,amount` (amount without currency sign), one row per "
         "reply, sorted by ticket id.",
+        leave_alone(rng, ["support/tickets.json", "support/policy.md"]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"folder": folder, "index": index, "days": days, "currency": currency,
@@ -246,6 +249,7 @@ def c_index_exact(ws, e):
 
 CHECKS = {"replies_written": c_written, "reply_facts": c_facts, "no_replies_to_other_tickets": c_no_extra,
           "index_rows": c_index, "index_exact_and_sorted": c_index_exact}
+CORE = ("reply_facts", "no_replies_to_other_tickets", "index_rows")
 '''
 
 TICKET_SOLVE = '''

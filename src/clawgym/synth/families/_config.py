@@ -121,7 +121,7 @@ def _build_ini(rng: random.Random, k: dict[str, Any]) -> Built:
     instruction = f"{intro}\n\n{bullets(rng, described)}\n\n{tail}\n"
     untouched = [[name, kk, v] for name, _, keys in secs for kk, v in keys if (name, kk) not in touched]
     exp = {"path": path, "sections": expected, "comments": comments, "changes": changes, "untouched": untouched}
-    return Built(instruction, {path: original}, exp, {"path": path, "changes": changes}, t)
+    return Built(instruction, {path: original}, exp, {"path": path, "changes": changes}, t, mutable=(path,))
 
 
 INI_CHECK = '''
@@ -192,6 +192,7 @@ def c_exact(ws, e):
 
 CHECKS = {"changes_applied": c_changes, "other_keys_unchanged": c_untouched, "comments_kept": c_comments,
           "order_kept": c_order, "file_exact": c_exact}
+CORE = ("changes_applied", "other_keys_unchanged", "comments_kept")
 '''
 
 INI_SOLVE = '''
@@ -412,6 +413,7 @@ def c_exact(ws, e):
 
 CHECKS = {"overrides_applied": c_over, "base_values_kept": c_base, "null_keys_removed": c_nulls,
           "result_exact": c_exact}
+CORE = ("overrides_applied", "base_values_kept", "null_keys_removed")
 '''
 
 MERGE_SOLVE = '''

@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from clawgym.synth.families._base import Built, Family, bullets, dumps, pick_phrase, unique_words
+from clawgym.synth.families._base import Built, Family, bullets, dumps, leave_alone, pick_phrase, unique_words
 
 
 def _csv(rows: list[list[Any]]) -> str:
@@ -83,6 +83,7 @@ def _build_csv(rng: random.Random, k: dict[str, Any]) -> Built:
         "ignore blank lines.",
         f"Also write `{out_json}`: an object with `rows_used` (int), `rows_skipped` (int) and `grand_total` "
         "(a number, 2 decimals).",
+        leave_alone(rng, [src]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"csv": out_csv, "json": out_json, "col": col, "table": [[r[0], str(r[1]), r[2]] for r in table],
@@ -154,6 +155,7 @@ def c_grand(ws, e):
 
 CHECKS = {"csv_header": c_header, "group_rows": c_rows, "rows_exact_and_sorted": c_exact,
           "row_counts": c_counts, "grand_total": c_grand}
+CORE = ("group_rows", "row_counts", "grand_total")
 '''
 
 CSV_SOLVE = '''
@@ -257,6 +259,7 @@ def _build_filter(rng: random.Random, k: dict[str, Any]) -> Built:
         f"Write `{out}`: an object with `count` (number of products to reorder), `items` (a list of objects with "
         "`sku`, `name`, `stock`, `order_qty`, sorted by `sku`) and `total_cost` (sum of `order_qty * unit_cost`, "
         "rounded to 2 decimals).",
+        leave_alone(rng, [src]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"out": out, "items": picked, "total_cost": "%.2f" % cost}
@@ -314,6 +317,7 @@ def c_cost(ws, e):
 
 CHECKS = {"reorder_items": c_items, "no_wrong_items": c_no_extra, "items_exact_and_sorted": c_sorted_exact,
           "count": c_count, "total_cost": c_cost}
+CORE = ("reorder_items", "no_wrong_items", "count", "total_cost")
 '''
 
 FILTER_SOLVE = '''
@@ -433,6 +437,7 @@ def _build_logs(rng: random.Random, k: dict[str, Any]) -> Built:
         "counted error, its number of errors and the time (`HH:MM:SS`) of its first counted error, sorted by "
         "errors (most first; ties by service name).",
         f"Write `{out_txt}` containing just the most frequent counted error message (the text after `] `).",
+        leave_alone(rng, [log]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     body = "\n".join(x[1] for x in lines) + "\n"
@@ -483,6 +488,7 @@ def c_top(ws, e):
 
 CHECKS = {"csv_header": c_header, "error_counts": c_counts, "first_seen_times": c_first_seen,
           "rows_exact_and_sorted": c_exact, "top_error_message": c_top}
+CORE = ("error_counts", "first_seen_times", "top_error_message")
 '''
 
 LOG_SOLVE = '''
@@ -574,6 +580,7 @@ def _build_access(rng: random.Random, k: dict[str, Any]) -> Built:
         "`status_counts` (an object from status code as a string to its count), `server_error_rate` (percentage of "
         "requests with a 5xx status, rounded to 2 decimals) and `top_error_paths` (up to 3 paths with the most 5xx "
         "responses, most first, ties by path).",
+        leave_alone(rng, [log]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"out": out, "total_requests": total, "unique_clients": len(seen_ips),

@@ -76,7 +76,8 @@ def _build_sort(rng: random.Random, k: dict[str, Any]) -> Built:
     ]
     instruction = f"{intro}\n\n{bullets(rng, lines)}\n\nRules:\n{bullets(rng, rules)}\n"
     exp = {"dest": dest, "moves": moves, "stay": stay}
-    return Built(instruction, ws, exp, {"src": src, "dest": dest, "mapping": mapping}, t)
+    return Built(instruction, ws, exp, {"src": src, "dest": dest, "mapping": mapping}, t,
+                 mutable=tuple(s for s, _, _ in moves))
 
 
 SORT_CHECK = '''
@@ -85,7 +86,8 @@ def gate(ws, e):
 
 
 def c_moved(ws, e):
-    return frac(has(ws, d, h) for s, d, h in e["moves"])
+    """Moved: in the right folder with its bytes, and gone from where it was (a copy is no move)."""
+    return frac(has(ws, d, h) and not (ws / s).exists() for s, d, h in e["moves"])
 
 
 def c_originals_gone(ws, e):
@@ -104,6 +106,7 @@ def c_nothing_extra(ws, e):
 
 CHECKS = {"files_in_right_folders": c_moved, "originals_moved_not_copied": c_originals_gone,
           "unlisted_files_left_alone": c_unlisted_left, "nothing_extra_in_destination": c_nothing_extra}
+CORE = ("files_in_right_folders", "nothing_extra_in_destination")
 '''
 
 SORT_SOLVE = '''
@@ -202,7 +205,7 @@ def _build_dedupe(rng: random.Random, k: dict[str, Any]) -> Built:
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"removed": removed, "keep": keep, "report": report}
-    return Built(instruction, ws, exp, {"folder": folder, "report": report}, t)
+    return Built(instruction, ws, exp, {"folder": folder, "report": report}, t, mutable=tuple(r for r, _ in removed))
 
 
 DEDUPE_CHECK = '''
@@ -240,6 +243,7 @@ def c_exact(ws, e):
 
 CHECKS = {"duplicates_deleted": c_removed, "one_copy_of_each_kept": c_kept, "report_rows": c_rows,
           "report_exact_and_sorted": c_exact}
+CORE = ("duplicates_deleted", "one_copy_of_each_kept")
 '''
 
 DEDUPE_SOLVE = '''
@@ -286,7 +290,7 @@ DEDUPE = Family(
     name="dedupe_files", category="file handling", subcategory="deduplication",
     title="Remove duplicate files and report what was removed",
     description="Find byte-identical files under a folder, keep one by a stated rule, delete the rest, log them.",
-    knobs={"n_unique": (5, 10, 18), "n_dup_groups": (1, 3, 6), "max_copies": (1, 2, 3), "near_dups": (0, 1, 3),
+    knobs={"n_unique": (5, 10, 18), "n_dup_groups": (1, 3, 6), "max_copies": (1, 2, 3), "near_dups": (1, 2, 3),
            "subfolders": (False, False, True)},
     build=_build_dedupe, check_body=DEDUPE_CHECK, solver=DEDUPE_SOLVE, mutate=_mutate_dedupe,
     tags=("files", "hashing", "csv"))
@@ -347,14 +351,15 @@ def _build_rename(rng: random.Random, k: dict[str, Any]) -> Built:
         "New name: `<YYYY-MM-DD>_<place>_<NN>.jpg`, where the place is lower-case with spaces replaced by `-`, and "
         "`NN` numbers the photos of the same date and place in order of capture time, from `01`.",
         "The extension is always lower-case `.jpg`; keep the files in the same folder.",
-        f"Files not listed in the metadata keep their names.",
+        f"Files not listed in the metadata keep their names, and `{meta}` itself stays as it is.",
         f"Write `{log}` with the header `old,new` and one row per renamed file (paths relative to the workspace, "
         "e.g. `" + folder + "/...`), sorted by the old path.",
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"renames": renames, "extras": extras, "log": log,
            "rows": sorted([r[0], r[1]] for r in renames)}
-    return Built(instruction, ws, exp, {"folder": folder, "meta": meta, "log": log}, t)
+    return Built(instruction, ws, exp, {"folder": folder, "meta": meta, "log": log}, t,
+                 mutable=tuple(o for o, _, _ in renames))
 
 
 RENAME_CHECK = '''
@@ -363,7 +368,8 @@ def gate(ws, e):
 
 
 def c_renamed(ws, e):
-    return frac(has(ws, n, h) for o, n, h in e["renames"])
+    """Renamed: the new name holds the photo's bytes and the old name is gone (a copy is no rename)."""
+    return frac(has(ws, n, h) and not (ws / o).exists() for o, n, h in e["renames"])
 
 
 def c_old_gone(ws, e):
@@ -386,6 +392,7 @@ def c_log_exact(ws, e):
 
 CHECKS = {"photos_renamed": c_renamed, "old_names_gone": c_old_gone, "unlisted_files_kept": c_extras,
           "log_rows": c_log_rows, "log_exact_and_sorted": c_log_exact}
+CORE = ("photos_renamed",)
 '''
 
 RENAME_SOLVE = '''

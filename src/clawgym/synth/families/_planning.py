@@ -9,7 +9,7 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase
 
 
 def _hm(m: int) -> str:
@@ -79,6 +79,7 @@ def _build_slots(rng: random.Random, k: dict[str, Any]) -> Built:
         f"and that is at least {need} minutes long, sorted by date and start (times as HH:MM).",
         f"Write `{out_json}`: an object with `date`, `start`, `end` (the first {need} minutes of the earliest "
         "window) and `attendees` (the names, sorted).",
+        leave_alone(rng, [f"{folder}/"]),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"csv": out_csv, "json": out_json, "slots": slots, "invite": invite}
@@ -136,6 +137,7 @@ def c_attendees(ws, e):
 
 CHECKS = {"csv_header": c_header, "free_windows": c_slots, "windows_exact_and_sorted": c_exact,
           "invite_time": c_invite_time, "invite_attendees": c_attendees}
+CORE = ("free_windows", "windows_exact_and_sorted", "invite_time", "invite_attendees")
 '''
 
 SLOTS_SOLVE = '''
@@ -240,6 +242,7 @@ def _build_due(rng: random.Random, k: dict[str, Any]) -> Built:
         f"Write `{out_csv}` with the header `invoice,due_date,status` (dates as YYYY-MM-DD), sorted by due date, "
         "then invoice.",
         f"Write `{out_txt}` with just the total amount of the overdue invoices, 2 decimals, no currency sign.",
+        leave_alone(rng, sorted(ws)),
     ]
     instruction = f"{intro}\n\n{bullets(rng, rules)}\n"
     exp = {"csv": out_csv, "txt": out_txt, "table": table, "overdue": "%d.%02d" % divmod(overdue, 100)}
@@ -288,6 +291,7 @@ def c_total(ws, e):
 
 CHECKS = {"csv_header": c_header, "due_dates": c_due, "statuses": c_status, "rows_exact_and_sorted": c_exact,
           "overdue_total": c_total}
+CORE = ("due_dates", "statuses", "overdue_total")
 '''
 
 DUE_SOLVE = '''
