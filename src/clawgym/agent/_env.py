@@ -14,8 +14,10 @@ agent loop, evaluators and trainers.
 `step` takes the assistant turn as a `ModelResponse`, an `AssistantMessage`, an OpenAI-format
 dict, or raw completion text in our format (`<tool_call>{json}</tool_call>`); it runs the tool
 calls in the sandbox and returns their results as `ToolMessage`s. `terminated` means the agent
-finished (a reply with no tool call); `truncated` means a budget ended the episode (steps, wall
-time, tokens, context, malformed calls) or something failed (`info["stop_reason"]`). The reward is
+finished (a reply with no tool call that ended by itself); `truncated` means a budget ended the
+episode (steps, wall time, tokens, context, malformed calls, or a turn cut off at its token limit
+without a tool call: `max_tokens`, never `final`) or something failed (`info["stop_reason"]`).
+The system prompt lists only the tools the episode enables (`{tools}` in a custom prompt). The reward is
 0 until the episode ends; then, for an environment that owns its sandbox, the final workspace is
 exported once every agent process has stopped and verified in a fresh sandbox (as `rollout()`
 does), and the reward is the verifier's score. Everything is recorded in `env.trajectory`.
@@ -50,17 +52,38 @@ SYSTEM_PROMPT = """You are a personal assistant running inside OpenClaw, working
 
 Your workspace is {mount}: it holds the user's files, and every relative path resolves against it.
 Tools:
-- read(path, offset, limit): read a text file.
-- write(path, content): create or overwrite a file (parent folders are created).
-- edit(path, old_string, new_string, replace_all): replace exact text in a file.
-- exec(command, workdir, timeout, background): run a bash command in the workspace.
-- apply_patch(input): change several files at once with a '*** Begin Patch' patch.
-- process(action, sessionId): list, poll, log, write to or kill background commands.
+{tools}
 
 Work step by step: inspect the inputs, do the work with the tools, and check your outputs.
 There is no network. When the task is complete, reply with a short summary and no tool call."""
 
 TERMINATING: frozenset[str] = frozenset({"final"})
+
+# One line per tool in the system prompt; only the tools an episode enables are listed (a tool
+# the prompt advertises but the episode refuses is a malformed call the model was invited to make).
+TOOL_LINES: dict[str, str] = {
+    "read": "- read(path, offset, limit): read a text file.",
+    "write": "- write(path, content): create or overwrite a file (parent folders are created).",
+    "edit": "- edit(path, old_string, new_string, replace_all): replace exact text in a file.",
+    "exec": "- exec(command, workdir, timeout, background): run a bash command in the workspace.",
+    "apply_patch": "- apply_patch(input): change several files at once with a '*** Begin Patch' patch.",
+    "process": "- process(action, sessionId): list, poll, log, write to or kill background commands.",
+}
+
+
+def tool_lines(schemas: list[dict[str, Any]]) -> str:
+    """The system prompt's tool list for these schemas (a tool without a line of ours gets one
+    from its schema: name, parameters, description)."""
+    lines = []
+    for t in schemas:
+        fn = t.get("function", t)
+        name = fn.get("name", "")
+        if name in TOOL_LINES:
+            lines.append(TOOL_LINES[name])
+        else:
+            params = ", ".join((fn.get("parameters") or {}).get("properties") or {})
+            lines.append(f"- {name}({params}): {fn.get('description', '').strip()}".rstrip(": "))
+    return "\n".join(lines)
 
 
 class EnvConfig(BaseModel):
@@ -72,7 +95,9 @@ class EnvConfig(BaseModel):
     context_tokens: int | None = Field(default=None, ge=1, description="Stop when a prompt grows past this.")
     max_malformed: int = Field(default=3, ge=0, description="Malformed tool calls tolerated before stopping.")
     exec_timeout_s: float = Field(default=120.0, gt=0, description="Default timeout of one exec.")
-    system_prompt: str | None = None
+    system_prompt: str | None = Field(default=None, description=(
+        "The system prompt (default SYSTEM_PROMPT); `{mount}` becomes the workspace path and `{tools}` "
+        "the list of the enabled tools."))
     tools: list[str] | None = Field(default=None, description=(
         "Expose only these tools (e.g. read, write, exec: a shorter prompt for small models); None: all."))
 
@@ -143,9 +168,9 @@ class ClawEnv:
         self.timeout_s = cfg.timeout_s or task.limits.timeout_s or 600.0
         self.max_tokens = cfg.max_tokens or task.limits.max_tokens
         self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
-        system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=sandbox.path)
         traj = self.trajectory
         traj.tools = self.tool_schemas
+        system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=sandbox.path, tools=tool_lines(traj.tools))
         traj.messages = [{"role": "system", "content": system}, {"role": "user", "content": task.instruction}]
         self._emit("user", {"content": task.instruction})
         self._start = self._last = time.monotonic()
@@ -182,6 +207,8 @@ class ClawEnv:
         traj.messages.append(msg)
         traj.steps.append(step)
         self._emit("assistant", {"content": msg.get("content"), "tool_calls": [c.model_dump() for c in calls]})
+        if not calls and finish_reason == "length":  # cut off by its token limit: not an answer
+            return self._end("max_tokens", [])
         if not calls:
             traj.final_message = msg.get("content") or ""
             return self._end("final", [])
@@ -372,5 +399,5 @@ def run_policy(env: ClawEnv, task: Task, policy: Callable[[list[dict[str, Any]],
     return env.trajectory
 
 
-__all__ = ["SYSTEM_PROMPT", "ChatMessage", "ClawEnv", "EnvConfig", "EnvError", "Observation", "StepResult",
+__all__ = ["SYSTEM_PROMPT", "TOOL_LINES", "tool_lines", "ChatMessage", "ClawEnv", "EnvConfig", "EnvError", "Observation", "StepResult",
            "run_policy"]

@@ -163,9 +163,8 @@ class Episode:
 
 class EnvTokens:
     """The environment's tokens between two assistant turns, as the model's chat template renders
-    them: the end of the assistant turn the model did not write itself, the tool results, and the
-    next assistant header. Derived by rendering with a sentinel assistant message, so it follows
-    whatever template the tokenizer has (ChatML, SmolLM2's, ...)."""
+    them (`ChatRenderer.between_turns`, the renderer inference and SFT use): the end of the
+    assistant turn the model did not write itself, the tool results, and the next assistant header."""
 
     SENTINEL = "\u2063CLAWGYM_TURN\u2063"
 
@@ -175,18 +174,14 @@ class EnvTokens:
 
     def text(self, history: list[dict[str, Any]], tool_messages: list[dict[str, Any]],
              completion_ids: list[int]) -> str:
-        sentinel = {"role": "assistant", "content": self.SENTINEL}
-        before = self.model.render(history, self.tools)  # ends with the assistant header
-        full = self.model.render([*history, sentinel, *tool_messages], self.tools)
-        if not full.startswith(before) or self.SENTINEL not in full[len(before):]:
-            raise GRPOConfigError("the chat template does not render conversations prefix-consistently; "
-                                  "token-exact multi-turn rollouts need one that does")
-        after = full[len(before):]
-        closing = after[after.index(self.SENTINEL) + len(self.SENTINEL):]
+        from clawgym.models import RenderError
+
         last = completion_ids[-1] if completion_ids else None
-        if last in self.eos_text and closing.startswith(self.eos_text[last]):
-            closing = closing[len(self.eos_text[last]):]  # the model closed its turn itself
-        return closing
+        try:
+            return self.model.renderer.between_turns(history, tool_messages, self.tools,
+                                                     closed_with=self.eos_text.get(last))
+        except RenderError as exc:
+            raise GRPOConfigError(str(exc)) from exc
 
     def ids(self, history, tool_messages, completion_ids) -> list[int]:
         return self.model.encode(self.text(history, tool_messages, completion_ids))
