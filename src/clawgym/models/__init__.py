@@ -17,7 +17,12 @@ from clawgym.models._parse import (
 )
 from clawgym.models._render import ChatRenderer, RenderError, ToolFormat
 from clawgym.models._scripted import ScriptedModel
-from clawgym.models._serve import create_app, serve
+from clawgym.models._serve import create_app, serve, serving
+from clawgym.models._chat import (
+    AssistantMessage, ChatFormatError, ChatMessage, Content, ContentPart, ImagePart, SystemMessage, TextPart,
+    ToolCallPart, ToolMessage, UserMessage, content_text, from_openai, parse_message, text_messages, to_openai,
+)
+from clawgym.models._codec import ChatRequest, RequestError, parse_request, read_answer
 
 SPEC_HELP = ("openai:NAME (OPENAI_BASE_URL / OPENAI_API_KEY), hf:PATH, smollm2, scripted:FILE, "
              "or module:Class")
@@ -74,5 +79,9 @@ def __getattr__(name: str) -> Any:
 __all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
            "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
            "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT",
+           "serving", "AssistantMessage", "ChatFormatError", "ChatMessage", "ChatRequest", "Content", "ContentPart",
+           "ImagePart", "RequestError", "SystemMessage", "TextPart", "ToolCallPart", "ToolMessage", "UserMessage",
+           "content_text", "from_openai", "parse_message", "parse_request", "read_answer", "text_messages",
+           "to_openai",
            "ChatRenderer", "RenderError", "ToolFormat", "assistant_text", "format_tool_call", "tools_prompt",
            "DEVICE_HELP", "DeviceError", "check_device_spec", "pick_dtype", "resolve_device", "resolve_dtype"]
