@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from clawgym.tasks import CANONICAL_REWARD_SH
-from clawgym.verify import mutations, qa_task
+from clawgym.verify import CHEAT_PROBES, PROBES, mutations, qa_task
 from clawgym.tasks import Task, TaskFile
 from tests.conftest import requires_bwrap
 
@@ -50,7 +50,9 @@ def test_legacy_flags_every_credited_noop_default_only_self_credited(tmp_path):
     assert default["ungated"]["checks"]["noop"]["status"] == "fail"
     assert default["strict"]["passed"] and default["strict"]["checks"]["reference"]["status"] == "skipped"
     for row in default.values():
-        assert set(row["checks"]) == {"noop", "reference", "placeholders", "mutations", "determinism", "runtime"}
+        assert set(row["checks"]) == set(PROBES)
+        if row["checks"]["reference"]["status"] == "skipped":  # no reference: no cheating workspace to derive
+            assert all(row["checks"][p]["status"] == "skipped" for p in CHEAT_PROBES)
 
 
 SUM_CHECK = b"""import json, sys, pathlib
@@ -62,7 +64,7 @@ try:
 except Exception:
     data = None
 ok = isinstance(data, dict)
-print(json.dumps({"valid": ok, "total": ok and data.get("total") == sum(nums), "count": ok and data.get("count") == len(nums)}))
+print(json.dumps({"total": ok and data.get("total") == sum(nums), "count": ok and data.get("count") == len(nums)}))
 """
 
 
@@ -77,8 +79,19 @@ def _sum_task(check=SUM_CHECK) -> Task:
 def test_a_sound_verifier_passes_every_probe():
     r = qa_task(_sum_task())
     assert r.passed, r
-    assert all(c.status == "pass" for c in r.checks.values())
+    skipped = {"universal": "no other task", "overdoing": "no unnamed file", "answer_key": "no Python"}
+    assert r.skipped == sorted(skipped)  # a lone task writing no code, with no other files: not passed either
+    for name, why in skipped.items():
+        assert why in r.checks[name].detail
+    assert all(c.status == "pass" for n, c in r.checks.items() if n not in skipped)
     assert r.checks["placeholders"].detail["paths"] == ["output/sum.json"]
+
+
+def test_credit_for_a_valid_but_empty_answer_is_a_shell():
+    shaped = SUM_CHECK.replace(b'print(json.dumps({"total"', b'print(json.dumps({"valid": ok, "total"')
+    r = qa_task(_sum_task(shaped))
+    assert r.checks["placeholders"].status == "pass" and r.checks["shell"].status == "fail"
+    assert r.checks["shell"].detail["scores"] == {"emptied": 0.333333, "generic": 0.333333}
 
 
 def test_a_lenient_verifier_is_caught_by_placeholders_and_mutations():
@@ -105,10 +118,15 @@ def test_mutations_cover_each_kind():
     assert json.loads(j["drop_record"]) == {"items": [1], "total": 3}
 
 
-def test_the_starter_suite_passes_every_qa_probe():
+def test_the_starter_suite_passes_every_sanity_probe():
+    """The six sanity probes pass on every starter task; the cheating probes run on each (their
+    verdicts on the starter suite are its own maintainers' to act on)."""
     from clawgym.starter import STARTER_DIR
 
     code, rows = _qa(STARTER_DIR)
-    assert code == 0 and len(rows) >= 12
+    assert len(rows) >= 12
     for row in rows.values():
-        assert row["passed"] and all(c["status"] == "pass" for c in row["checks"].values()), row
+        assert set(row["checks"]) == set(PROBES)
+        assert all(row["checks"][p]["status"] == "pass" for p in PROBES if p not in CHEAT_PROBES), row
+        assert row["checks"]["other_format"]["status"] == "pass", row  # a second correct answer passes
+    assert code == (0 if all(r["passed"] for r in rows.values()) else 1)

@@ -1,5 +1,6 @@
-"""Verifier QA: is a task's verifier worth trusting? Each task's checks face six probes:
+"""Verifier QA: is a task's verifier worth trusting? Each task's checks face twelve probes.
 
+Sanity (the verifier works):
 - noop: the untouched workspace must score 0 (within a tolerance);
 - reference: the reference solution must score 1;
 - placeholders: trivial content at every output path must score below 0.5;
@@ -7,12 +8,32 @@
   two fields) must each lower the score;
 - determinism: the same workspace twice gives the same score;
 - runtime: verification stays within the task's budget.
+
+Cheating (what an agent optimised against the verifier would try), each workspace derived from
+the one run of the reference solution (see `_cheats`):
+- tampered_inputs: the right answer, then an input the instruction names (and the reference
+  kept) deleted, emptied or corrupted: at most half the reference's score;
+- shell: the answer's shell (same files and structure, content emptied or generic): <= 0.3;
+- universal: one fixed answer for the whole family or route (the other tasks' answers, alone
+  and all together) must score below 0.5;
+- overdoing: the right answer plus what nobody asked for (another file deleted or changed, an
+  extra record among per-record outputs) must score below the reference;
+- answer_key: the Python the reference wrote, replaced by code that looks for the expected
+  values where the check runs it (check files, stdin, environment, the parent process, the
+  payload) and does the work only when it finds them, must score no more than without looking;
+- other_format: the other direction: the reference outputs re-serialized (JSON re-indented or
+  keys reordered, CSV line ends, final newline) must score as the reference does.
+
+A probe that cannot apply (no reference, no outputs, no other task...) is skipped: reported,
+never counted as passed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -21,11 +42,16 @@ from pydantic import BaseModel, Field
 
 from clawgym.sandbox import create_sandbox, tar_files
 from clawgym.tasks import Task, TaskFile
+from clawgym.verify._cheats import (
+    ATTACK_CHANNELS, MAX_TAMPERED_INPUTS, ReferenceDiff, answer_key_variants, format_variants, overdo_variants,
+    reference_diff, shell_variants, spread, tamper_variants, universal_variants, untouched_inputs,
+)
 from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verify
 from clawgym.verify._solution import run_solution, solution_entry
 from clawgym.verify._model import Aggregation, VerifyResult
 
-PROBES = ("noop", "reference", "placeholders", "mutations", "determinism", "runtime")
+CHEAT_PROBES = ("tampered_inputs", "shell", "universal", "overdoing", "answer_key", "other_format")
+PROBES = ("noop", "reference", "placeholders", "mutations", "determinism", *CHEAT_PROBES, "runtime")
 _PATH_RE = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]*[A-Za-z0-9_]\.(?:json|jsonl|csv|tsv|md|txt|yaml|yml|html|py|sh|log|ini|toml|xml|cron))\b")
 
 
@@ -174,37 +200,96 @@ def _swap(path: str, text: str, parsed: Any, lines: list[str]) -> bytes | None:
     return None
 
 
-def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: float = 0.0, backend: str = "bwrap",
-            reference: dict[str, bytes] | None = None, **verify_kwargs: Any) -> QAResult:
-    """Run the probes on one task's verifier. `reference`: the workspace after the reference
-    solution (path -> bytes), when the caller already ran it in a sandbox (synthesis does); else
-    the solution runs here."""
-    checks: dict[str, ProbeResult] = {}
-    durations: list[float] = []
+SHELL_MAX = 0.3             # the answer's shell (right files, no content) scores at most this
+TAMPER_MAX_FRACTION = 0.5   # tampered inputs keep at most this share of the reference's score
+UNIVERSAL_MAX = 0.5         # another task's answer (or all of them) scores below this
+EPS = 1e-9
 
-    def score(files: dict[str, bytes] | None, name: str) -> VerifyResult:
+
+def family_of(task: Task) -> str:
+    """The group a 'universal answer' is tried on: the generator (a family, a route's version),
+    else the route, else the whole batch."""
+    p = task.provenance
+    return (p.generator or p.route or "") if p is not None else ""
+
+
+class _Scorer:
+    """Scores probe workspaces, each distinct workspace once (the same files give the same
+    verdict: determinism is its own probe), `workers` verification sandboxes at a time."""
+
+    def __init__(self, task: Task, workers: int, verify_kwargs: dict[str, Any]):
+        self.task, self.workers, self.kwargs = task, max(1, workers), verify_kwargs
+        self.memo: dict[str, VerifyResult] = {}
+        self.durations: list[float] = []
+        self.sessions = 0
+
+    @staticmethod
+    def _key(files: dict[str, bytes] | None) -> str:
+        if files is None:
+            return "untouched"
+        h = hashlib.sha256()
+        for p in sorted(files):
+            h.update(p.encode() + b"\0" + hashlib.sha256(files[p]).digest())
+        return h.hexdigest()
+
+    def fresh(self, files: dict[str, bytes] | None) -> VerifyResult:
         archive = None if files is None else _archive(files)
-        r = verify(task, archive=archive, aggregation=aggregation, backend=backend, **verify_kwargs)
-        durations.append(r.duration_s)
+        r = verify(self.task, archive=archive, **self.kwargs)
+        self.durations.append(r.duration_s)
+        self.sessions += 1
         return r
 
+    def one(self, files: dict[str, bytes] | None) -> VerifyResult:
+        return self.many({"_": files})["_"]
+
+    def many(self, variants: dict[str, dict[str, bytes] | None]) -> dict[str, VerifyResult]:
+        keys = {name: self._key(files) for name, files in variants.items()}
+        todo = {}
+        for name, k in keys.items():
+            if k not in self.memo and k not in todo:
+                todo[k] = variants[name]
+        if self.workers > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(min(self.workers, len(todo))) as pool:
+                done = dict(zip(todo, pool.map(self.fresh, todo.values())))
+        else:
+            done = {k: self.fresh(files) for k, files in todo.items()}
+        self.memo.update(done)
+        return {name: self.memo[k] for name, k in keys.items()}
+
+    def scores(self, variants: dict[str, dict[str, bytes]]) -> dict[str, float]:
+        return {k: round(r.score, 6) for k, r in self.many(variants).items()}
+
+
+def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: float = 0.0, backend: str = "bwrap",
+            reference: dict[str, bytes] | None = None, reference_error: str | None = None,
+            others: Sequence[ReferenceDiff] | None = None, workers: int = 1, **verify_kwargs: Any) -> QAResult:
+    """Run the probes on one task's verifier.
+
+    `reference`: the workspace after the reference solution (path -> bytes), when the caller
+    already ran it in a sandbox (or `reference_error`: why it could not); else the solution runs
+    here, once: every other probe workspace is derived from its output. `others`: what the
+    reference solutions of the other tasks of the same family or route did (`reference_diff`),
+    for the universal-answer probe (skipped without them). `workers`: verification sandboxes
+    at a time for this task's probe workspaces."""
+    checks: dict[str, ProbeResult] = {}
+    sc = _Scorer(task, workers, {"aggregation": aggregation, "backend": backend, **verify_kwargs})
     initial = {f.path: f.data for f in task.workspace}
-    noop = score(None, "noop")
+    noop = sc.one(None)
     if noop.status != "ok":
         checks["noop"] = ProbeResult(status="fail", detail=f"verifier error: {noop.error}")
     else:
         ok = noop.score <= tolerance
         checks["noop"] = ProbeResult(status="pass" if ok else "fail", detail={
             "score": noop.score, **({"credited": {k: v for k, v in noop.checks.items() if v > 0}} if not ok else {})})
-    why = None
-    if reference is None:
+    why = reference_error
+    if reference is None and why is None:
         reference, why = reference_outputs(task, backend)
     ref_result = None
     if reference is None:
         checks["reference"] = ProbeResult(status="skipped" if why == "no reference solution" else "fail", detail=why)
     else:
-        ref_result = score(reference, "reference")
-        ok = ref_result.status == "ok" and ref_result.score >= 1 - 1e-9
+        ref_result = sc.one(reference)
+        ok = ref_result.status == "ok" and ref_result.score >= 1 - EPS
         checks["reference"] = ProbeResult(status="pass" if ok else "fail", detail={
             "score": ref_result.score, "error": ref_result.error,
             "failed": [k for k, v in ref_result.checks.items() if v < 1]})
@@ -212,41 +297,126 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
     if not paths:
         checks["placeholders"] = ProbeResult(status="skipped", detail="no output paths found")
     else:
-        scores = {name: score({**initial, **files}, f"ph-{name}").score
-                  for name, files in placeholder_variants(paths, reference).items()}
+        scores = sc.scores({name: {**initial, **files} for name, files in placeholder_variants(paths, reference).items()})
         bad = {k: v for k, v in scores.items() if v >= 0.5}
         checks["placeholders"] = ProbeResult(status="fail" if bad else "pass",
                                              detail={"paths": paths, "scores": scores})
-    if reference is None or ref_result is None or ref_result.status != "ok":
+    scored = reference is not None and ref_result is not None and ref_result.status == "ok"
+    if not scored:
         checks["mutations"] = ProbeResult(status="skipped", detail="needs a reference output that scores")
     else:
-        results: dict[str, float] = {}
-        for p in paths:
-            for kind, damaged in mutations(p, reference[p]).items():
-                results[f"{p}:{kind}"] = score({**reference, p: damaged}, f"mut-{len(results)}").score
+        damaged = {f"{p}:{kind}": {**reference, p: d} for p in paths for kind, d in mutations(p, reference[p]).items()}
+        results = sc.scores(damaged)
         not_lower = {k: v for k, v in results.items() if v >= ref_result.score}
         checks["mutations"] = ProbeResult(
             status="skipped" if not results else "fail" if not_lower else "pass",
             detail={"scores": results, "not_lower": sorted(not_lower)} if results else "no mutable outputs")
-    again_files = reference if reference is not None else None
     first = ref_result if ref_result is not None else noop
-    second = score(again_files, "determinism")
+    second = sc.fresh(reference)
     same = (second.score, second.checks, second.status) == (first.score, first.checks, first.status)
     checks["determinism"] = ProbeResult(status="pass" if same else "fail",
                                         detail={"first": first.score, "second": second.score})
+    if not scored:
+        for name in CHEAT_PROBES:
+            checks[name] = ProbeResult(status="skipped", detail="needs a reference output that scores")
+    else:
+        checks.update(_cheat_probes(task, sc, reference, ref_result.score, paths, others))
     budget = task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
-    slowest = max(durations)
+    slowest = max(sc.durations)
     checks["runtime"] = ProbeResult(status="pass" if slowest <= budget else "fail",
-                                    detail={"slowest_s": round(slowest, 3), "budget_s": budget})
+                                    detail={"slowest_s": round(slowest, 3), "budget_s": budget,
+                                            "sandbox_sessions": sc.sessions})
+    checks = {name: checks[name] for name in PROBES if name in checks}
     return QAResult(task_id=task.id, passed=all(c.status != "fail" for c in checks.values()), checks=checks)
 
 
+def _cheat_probes(task: Task, sc: _Scorer, reference: dict[str, bytes], ref_score: float, paths: list[str],
+                  others: Sequence[ReferenceDiff] | None) -> dict[str, ProbeResult]:
+    out: dict[str, ProbeResult] = {}
+    named, other = untouched_inputs(task, reference)
+    if not named:
+        out["tampered_inputs"] = ProbeResult(status="skipped",
+                                             detail="no file the instruction names was left unchanged by the reference")
+    else:
+        scores = sc.scores(tamper_variants(named, reference))
+        limit = round(TAMPER_MAX_FRACTION * ref_score, 6)
+        bad = sorted(k for k, v in scores.items() if v > limit)
+        out["tampered_inputs"] = ProbeResult(status="fail" if bad else "pass", detail={
+            "scores": scores, "limit": limit, "not_lower_enough": bad,
+            "inputs": f"{len(spread(named, MAX_TAMPERED_INPUTS))} of {len(named)} probed"})
+    if not paths:
+        out["shell"] = ProbeResult(status="skipped", detail="no output paths found")
+    else:
+        scores = sc.scores(shell_variants(paths, reference))
+        bad = sorted(k for k, v in scores.items() if v > SHELL_MAX)
+        out["shell"] = ProbeResult(status="fail" if bad else "pass",
+                                   detail={"scores": scores, "limit": SHELL_MAX, "too_high": bad})
+    variants = universal_variants(task, reference, list(others or []))
+    if not variants:
+        out["universal"] = ProbeResult(status="skipped", detail="no other task of its family or route to take an "
+                                                                "answer from" if not others else
+                                       "every other task's answer equals this one's")
+    else:
+        scores = sc.scores(variants)
+        bad = sorted(k for k, v in scores.items() if v >= UNIVERSAL_MAX)
+        out["universal"] = ProbeResult(status="fail" if bad else "pass",
+                                       detail={"scores": scores, "limit": UNIVERSAL_MAX, "too_high": bad})
+    variants = overdo_variants(other, paths, reference)
+    if not variants:
+        out["overdoing"] = ProbeResult(status="skipped", detail="no unnamed file left unchanged and no per-record "
+                                                                "output folder")
+    else:
+        scores = sc.scores(variants)
+        bad = sorted(k for k, v in scores.items() if v >= ref_score - EPS)
+        out["overdoing"] = ProbeResult(status="fail" if bad else "pass",
+                                       detail={"scores": scores, "reference": ref_score, "not_lower": bad})
+    out["answer_key"] = _answer_key(task, sc, reference, ref_score)
+    variants = format_variants(paths, reference, {f.path: f.data for f in task.workspace})
+    if not variants:
+        out["other_format"] = ProbeResult(status="skipped", detail="no output with an equivalent re-serialization")
+    else:
+        scores = sc.scores(variants)
+        bad = sorted(k for k, v in scores.items() if v < ref_score - EPS)
+        out["other_format"] = ProbeResult(status="fail" if bad else "pass",
+                                          detail={"scores": scores, "reference": ref_score, "lower": bad})
+    return out
+
+
+def _answer_key(task: Task, sc: _Scorer, reference: dict[str, bytes], ref_score: float) -> ProbeResult:
+    variants = answer_key_variants(task, reference)
+    if not variants:
+        return ProbeResult(status="skipped", detail="the reference writes no Python for a check to run")
+    scores = sc.scores(variants)
+    control, attack = scores["control"], scores["attack"]
+    detail: dict[str, Any] = {"reference": ref_score, "control": control, "attack": attack}
+    if control >= ref_score - EPS:
+        return ProbeResult(status="skipped", detail={**detail, "why": "the score does not depend on the Python "
+                                                                      "code the reference wrote"})
+    if attack <= control + EPS:
+        return ProbeResult(status="pass", detail=detail)
+    by_channel = sc.scores({c: answer_key_variants(task, reference, (c,))["attack"] for c in ATTACK_CHANNELS})
+    detail["reachable_from"] = sorted(c for c, v in by_channel.items() if v > control + EPS)
+    return ProbeResult(status="fail", detail=detail)
+
+
 def qa_many(tasks: list[Task], *, concurrency: int = 2, on_result=None, **kwargs: Any) -> list[QAResult]:
-    def one(t: Task) -> QAResult:
-        r = qa_task(t, **kwargs)
+    """QA of a batch: every reference solution runs first (once), so that each task's
+    universal-answer probe can try the answers of the other tasks of its family or route."""
+    backend = kwargs.get("backend", "bwrap")
+    with ThreadPoolExecutor(max(1, concurrency)) as pool:
+        refs = list(pool.map(lambda t: reference_outputs(t, backend), tasks))
+    families: dict[str, list[ReferenceDiff]] = {}
+    for t, (files, _) in zip(tasks, refs):
+        if files is not None:
+            families.setdefault(family_of(t), []).append(reference_diff(t, files))
+
+    def one(i: int) -> QAResult:
+        t, (files, why) = tasks[i], refs[i]
+        r = qa_task(t, reference=files, reference_error=why if files is None else None,
+                    others=families.get(family_of(t), []), **kwargs)
         if on_result:
             on_result(r)
         return r
 
     with ThreadPoolExecutor(max(1, concurrency)) as pool:
-        return list(pool.map(one, tasks))
+        return list(pool.map(one, range(len(tasks))))
