@@ -46,7 +46,9 @@ def run_benchmark(manifest: Manifest, tasks: list[Any], out: str | Path, *, agen
                     samples=samples, **config)
     out = Path(out)
     store = execute(runnable, cfg, out, concurrency=concurrency, progress=progress, force=force)
-    tag = {"benchmark": manifest.ref, "digest": manifest.digest(), "skipped": skipped}
+    tag: dict[str, Any] = {"benchmark": manifest.ref, "digest": manifest.digest()}
+    if skipped:
+        tag["skipped"] = skipped
     (out / RUN_TAG).write_text(json.dumps(tag) + "\n", encoding="utf-8")
     return store
 

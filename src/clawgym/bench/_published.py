@@ -96,8 +96,11 @@ def attempt_score(source: Source, row: Any, traj: Mapping[str, Any] | None, task
         return 0.0, "no verification (the agent failed) counts 0"
     if v.get("status") != "ok":
         return 0.0, "grading failed counts 0"
-    w_code, w_rubric = task.weights() if task is not None else (1.0, 0.0)
     rubric_status = v.get("rubric_status") or "none"
+    if task is None and source == "pinchbench":  # no task source to weigh with: the verifier's own total
+        return (float(v.get("score") or 0.0), "") if rubric_status in ("none", "judged") else \
+            (None, f"rubric {rubric_status.replace('_', ' ')} and the task's weights unknown")
+    w_code, w_rubric = task.weights() if task is not None else (0.7, 0.3)  # ClawGym-Bench's card
     rules = task.rubric.rules if task is not None and task.rubric else []
     if source == "clawgym":
         checks = v.get("checks") or {}
