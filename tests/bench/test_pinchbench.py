@@ -16,7 +16,7 @@ import pytest
 from clawgym.bench import Manifest, import_pinchbench, load_pinchbench, published, run_benchmark
 from clawgym.errors import TaskSpecError
 from clawgym.tasks import TaskFile, load_tasks
-from clawgym.verify import PAYLOAD_NAME, openclaw_session, verify_code
+from clawgym.verify import PAYLOAD_NAME, openclaw_session, transcript_summary, verify_code
 from tests.conftest import requires_bwrap
 
 DATA = Path(__file__).parent / "data"
@@ -101,6 +101,10 @@ def test_the_grader_reads_the_rollouts_transcript_as_openclaw_logs_it():
     assert events[1]["message"]["content"][1] == {"type": "toolCall", "id": "c1", "name": "read",
                                                   "arguments": {"path": "notes.md"}}
     assert events[2]["message"]["toolName"] == "read"
+    assert openclaw_session(events) == events  # a log already in OpenClaw's shape passes through
+    summary = transcript_summary(events).splitlines()
+    assert summary[:3] == ["User: When?", "Assistant: Checking the notes.", 'Tool: read({"path": "notes.md"})']
+    assert summary[3].startswith("Result: # Launch notes")
     # the workspace answers in both cases; only the transcript tells them apart
     base = task.model_copy(update={"workspace": [*task.workspace, TaskFile(path="answer.txt", data=b"14 March")]})
     did_read = verify_code(base, transcript=[{"role": "user", "content": "When?"}, *read, *answer])
