@@ -45,6 +45,7 @@ class TaskScore(BaseModel):
     runs: int
     mean: float = Field(description="Mean over runs, 0-1.")
     std: float = Field(description="Sample standard deviation over runs (0 with one run), as PinchBench reports.")
+    ci: tuple[float, float] = Field(description="95% percentile bootstrap over runs (a point with one run).")
 
 
 class PublishedResult(BaseModel):
@@ -180,7 +181,8 @@ def published(manifest: Manifest, folders: Sequence[str | Path], *, manifest_pat
             gt = (t.metadata.get("pinchbench") or {}).get("grading_type") if t is not None else None
             per_task.append(TaskScore(task_id=tid, grading_type=gt or (
                 (t.metadata.get("clawgym") or {}).get("grading_type") if t is not None else None),
-                runs=len(v), mean=statistics.mean(v), std=statistics.stdev(v) if len(v) > 1 else 0.0))
+                runs=len(v), mean=statistics.mean(v), std=statistics.stdev(v) if len(v) > 1 else 0.0,
+                ci=bootstrap_mean(v)))
         means = [p.mean for p in per_task]
         skipped = {t: w for t, w in acc["skipped"].items() if t not in scores}
         excluded = {t: w for t, w in acc["why"].items() if t not in scores}

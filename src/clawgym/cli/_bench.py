@@ -304,9 +304,10 @@ def _print_published(board, pub) -> None:
     out.print(t)
     for m in pub.models:
         if pub.source == "pinchbench" and m.per_task:
-            pt = Table("task", "grading", "runs", "mean", "std", title=f"{m.label}: per task (PinchBench)")
+            pt = Table("task", "grading", "runs", "mean [95% CI]", "std", title=f"{m.label}: per task (PinchBench)")
             for x in m.per_task:
-                pt.add_row(x.task_id, x.grading_type or "-", str(x.runs), f"{x.mean:.3f}", f"{x.std:.3f}")
+                pt.add_row(x.task_id, x.grading_type or "-", str(x.runs), f"{x.mean:.3f} [{x.ci[0]:.3f}, {x.ci[1]:.3f}]",
+                           f"{x.std:.3f}")
             out.print(pt)
         for tid, why in {**m.skipped, **m.excluded}.items():
             out.print(f"[dim]not scored[/dim] {escape(m.label)} {escape(tid)}: {escape(why)}", highlight=False)
