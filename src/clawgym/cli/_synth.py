@@ -17,6 +17,57 @@ synth_app = typer.Typer(help="Synthesize tasks (procedural families: `synth fami
 app.add_typer(synth_app, name="synth")
 
 
+class StageProgress:
+    """A synthesis run's progress on stderr, per record and stage, so a slow model is never
+    mistaken for a hang: each stage as it starts and as it ends (verdict, seconds, why it was
+    dropped), and in a terminal a live line with the stages in flight and the time so far.
+    Stdout (the summary table, --json) is left alone."""
+
+    def __init__(self, redactor, what: str):
+        import threading
+
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.redactor, self.what = redactor, what
+        self.lock = threading.Lock()
+        self.running: Counter = Counter()
+        self.finished = 0
+        self.t0 = time.monotonic()
+        self.live = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                             console=err, transient=True, disable=not err.is_terminal)
+
+    def __enter__(self) -> "StageProgress":
+        self.live.start()
+        self.bar = self.live.add_task(self.what)
+        err.print(f"{self.what}: each record's stages start and end below", highlight=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.live.stop()
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            flight = ", ".join(f"{k} {v}" for k, v in self.running.items() if v > 0) or "-"
+            self.live.update(self.bar, description=f"{self.what}: in flight {flight}; {self.finished} stage(s) done")
+        err.print(f"{time.monotonic() - self.t0:7.1f} s  {text}", highlight=False, markup=False, soft_wrap=True)
+
+    def started(self, record_id: str, stage: str) -> None:
+        with self.lock:
+            self.running[stage] += 1
+        self._line(f"{record_id} {stage} ...")
+
+    def ended(self, ev) -> None:
+        with self.lock:
+            if self.running[ev.stage] > 0:
+                self.running[ev.stage] -= 1
+            self.finished += 1
+        took = ev.usage.get("seconds") if isinstance(ev.usage, dict) else None
+        line = f"{ev.record_id} {ev.stage} {ev.verdict}" + (f" ({took:.1f} s)" if isinstance(took, (int, float)) else "")
+        if ev.verdict != "ok" and ev.reason:
+            line += ": " + " ".join(self.redactor.text(ev.reason).split())[:160]
+        self._line(line)
+
+
 class SplitOpt(str, Enum):
     train = "train"
     heldout = "heldout"
@@ -156,16 +207,10 @@ def synth_persona(
         dedup=dedup, dedup_threshold=dedup_threshold, dedup_against=list(dedup_against or []), backend=sandbox,
         format=format.value, export_clawgym=export_clawgym,
         pricing=Pricing(input_per_mtok=price_in, output_per_mtok=price_out), force=force)
-    counts: Counter = Counter()
-
-    def progress(ev) -> None:
-        counts[(ev.stage, ev.verdict)] += 1
-        if ev.verdict == "rejected":
-            err.print(f"[dim]{ev.record_id}[/dim] {ev.stage}: {redactor.text(ev.reason or '')[:160]}",
-                      highlight=False, markup=True)
-
     try:
-        summary = synthesize_personas(chat, config, redactor=redactor, on_event=progress)
+        with StageProgress(redactor, f"synth persona: {n} record(s)") as progress:
+            summary = synthesize_personas(chat, config, redactor=redactor, on_event=progress.ended,
+                                          on_start=progress.started)
     except (ClawGymError, OSError, ValueError) as exc:
         _fail(redactor.text(str(exc)))
     finally:
@@ -271,13 +316,9 @@ def synth_skills(
         judge_votes=votes, qa_rounds=qa_rounds, rubric=rubric, dedup=dedup, backend=sandbox, format=format.value,
         export_clawgym=export_clawgym, force=force)
 
-    def progress(ev) -> None:
-        if ev.verdict == "rejected":
-            err.print(f"[dim]{ev.record_id}[/dim] {ev.stage}: {redactor.text(ev.reason or '')[:160]}",
-                      highlight=False, markup=True)
-
     try:
-        summary = synthesize_skills(chat, config, redactor=redactor, on_event=progress)
+        with StageProgress(redactor, f"synth skills: {n} record(s)") as progress:
+            summary = synthesize_skills(chat, config, redactor=redactor, on_event=progress.ended)
     except (ClawGymError, OSError, ValueError) as exc:
         _fail(redactor.text(str(exc)))
     finally:
