@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clawgym.agent._install_progress import Progress, run_watched
 from clawgym.errors import ClawGymError
 
 OPENCLAW_VERSION = "2026.9.6"
@@ -220,8 +221,9 @@ def require_install(cache_dir: Path | None = None) -> OpenClawInstall:
 
 
 def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | None = None,
-            log=print) -> OpenClawInstall:
-    """Install (once) and verify. Idempotent: a ready folder is verified and returned as is."""
+            log=print, progress: Progress | None = None) -> OpenClawInstall:
+    """Install (once) and verify. Idempotent: a ready folder is verified and returned as is.
+    `progress(bytes, expected)` follows the download (see `_install_progress`)."""
     root = _folder(Path(cache_dir) if cache_dir else default_cache_dir())
     if not force and find_install(cache_dir) is not None:
         inst = verify(root, run=False)
@@ -242,9 +244,10 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
         argv = [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", "--save-exact",
                 "--prefix", str(staging), f"openclaw@{OPENCLAW_VERSION}", f"{NODE_PACKAGE}@{NODE_VERSION}"]
         log(f"installing openclaw@{OPENCLAW_VERSION} and {NODE_PACKAGE}@{NODE_VERSION} into {root}")
-        r = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
+        r = run_watched(argv, staging / "node_modules", progress, timeout_s=1800)
         if r.returncode != 0:
             raise OpenClawInstallError(f"npm install failed (exit {r.returncode}): {(r.stderr or r.stdout)[-1500:]}")
+        log("verifying it and warming Node's compile cache (one short OpenClaw turn)")
         verify(staging)
         try:
             warm_compile_cache(staging)
