@@ -207,3 +207,12 @@ def test_config_is_checked_and_reads_toml(tmp_path):
         GRPOTrainConfig.from_dict({"num_generations": 1})
     with pytest.raises(GRPOConfigError, match="executor"):
         GRPOTrainConfig.from_dict({"executor": "slurm"})
+
+
+def test_device_flows_into_the_grpo_trainer_args(tmp_path):
+    from clawgym.train._grpo import trl_args
+
+    with pytest.raises(GRPOConfigError, match="unknown device"):
+        GRPOTrainConfig.from_dict({"device": "tpu"})
+    args = trl_args(GRPOTrainConfig(output_dir=str(tmp_path / "o"), device="cpu"))
+    assert args.use_cpu and args.bf16 is False and args.gradient_checkpointing is False

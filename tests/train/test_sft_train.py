@@ -114,3 +114,61 @@ def test_cli_train_sft(run_dir, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "clawgym", "train", "sft", str(tmp_path), "--out", str(out)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "not a run folder" in bad.stderr
+
+
+def test_trl_args_place_the_model_and_never_checkpoint_unless_asked(tmp_path):
+    import torch
+
+    from clawgym.train._sft import trl_args
+
+    args = trl_args(SFTTrainConfig(output_dir=str(tmp_path / "o"), device="cpu", batch_size=4))
+    assert args.use_cpu and args.bf16 is False  # fp32 on CPU (TRL's own default is bf16 on)
+    assert args.gradient_checkpointing is False  # TRL's own default is on
+    assert getattr(args, "activation_checkpointing", False) is False
+    assert trl_args(SFTTrainConfig(output_dir=str(tmp_path / "o"), device="cpu",
+                                   gradient_checkpointing=True)).gradient_checkpointing is True
+    if not torch.cuda.is_available():
+        with pytest.raises(SFTConfigError, match="no CUDA GPU.*--device cpu"):
+            trl_args(SFTTrainConfig(output_dir=str(tmp_path / "o"), device="cuda"))
+    with pytest.raises(SFTConfigError, match="unknown device"):
+        trl_args(SFTTrainConfig(output_dir=str(tmp_path / "o"), device="tpu"))
+
+
+def test_warm_up_trains_from_its_first_step():
+    import torch
+    from transformers import get_scheduler
+
+    from clawgym.train._sft import warmup_from_first_step
+
+    def lrs(make):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1e-4)
+        sched, out = make(opt), []
+        for _ in range(16):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return out
+
+    ours = lrs(lambda o: warmup_from_first_step("cosine", o, 2, 16))
+    theirs = lrs(lambda o: get_scheduler("cosine", o, num_warmup_steps=2, num_training_steps=16))
+    assert theirs[0] == 0.0 and ours[0] == pytest.approx(1e-4 / 3) and ours[1] == pytest.approx(2e-4 / 3)
+    assert ours[2:] == pytest.approx(theirs[2:]) and ours[-1] > 0
+
+
+def test_examples_dropped_as_too_long_are_reported(tmp_path, caplog):
+    import logging
+
+    from transformers import AutoTokenizer
+
+    base = build(tmp_path / "base")
+    run = write_run(tmp_path / "run", [traj("t1", 0, 1.0, word="HI"), traj("t2", 0, 1.0, word="CEDAR " * 30)])
+    lengths = sorted(tokenize_sft_dataset(build_sft_dataset([run]), AutoTokenizer.from_pretrained(base))["length"])
+    cfg = SFTTrainConfig(runs=[str(run)], model=f"hf:{base}", output_dir=str(tmp_path / "o"), max_steps=1,
+                         max_length=lengths[-1] - 1, device="cpu", warmup_steps=0.1)
+    with caplog.at_level(logging.WARNING, logger="clawgym.train.sft"):
+        res = train_sft(cfg)
+    dropped = sum(n > lengths[-1] - 1 for n in lengths)
+    assert res.dropped_too_long == dropped >= 1 and res.data_stats["dropped_too_long"] == dropped
+    assert res.examples == len(lengths) - dropped and res.device == "cpu"
+    assert any("dropped as longer than max_length" in r.getMessage() for r in caplog.records)
+    assert res.log[0]["learning_rate"] > 0  # the first (warm-up) step trained

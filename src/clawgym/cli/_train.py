@@ -14,6 +14,15 @@ train_app = typer.Typer(help="Train on trajectories (SFT with TRL; `train sft`).
 app.add_typer(train_app, name="train")
 
 
+def _check_device(spec: str) -> None:
+    from clawgym.models import DEVICE_HELP, ModelError, check_device_spec
+
+    try:
+        check_device_spec(spec)
+    except ModelError:
+        _fail(f"--device must be {DEVICE_HELP}, got {spec!r}")
+
+
 @train_app.command("sft")
 def train_sft_cmd(
     runs: Annotated[Optional[list[Path]], typer.Argument(help="Run folders whose trajectories are the data.")] = None,
@@ -35,6 +44,9 @@ def train_sft_cmd(
     export_jsonl: Annotated[Optional[Path], typer.Option(help=(
         "Also write the examples as OpenAI-messages JSONL (for OpenRLHF)."))] = None,
     seed: Annotated[Optional[int], typer.Option(help="Training seed (0).")] = None,
+    device: Annotated[Optional[str], typer.Option(help=(
+        "Where to train: auto (a GPU when one is visible; bf16 where it supports it), cpu, cuda or cuda:N."))] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads (default: one per core).")] = None,
 ) -> None:
     """Supervised fine-tuning on run folders' trajectories (assistant turns only), with TRL."""
     from clawgym.errors import ClawGymError
@@ -44,8 +56,8 @@ def train_sft_cmd(
         cfg = SFTTrainConfig.from_toml(config) if config else SFTTrainConfig()
         over = {"model": model, "output_dir": str(out_dir) if out_dir else None, "max_length": max_length,
                 "epochs": epochs, "max_steps": max_steps, "learning_rate": lr, "batch_size": batch_size,
-                "grad_accum": grad_accum, "tool_format": tool_format, "seed": seed,
-                "export_jsonl": str(export_jsonl) if export_jsonl else None}
+                "grad_accum": grad_accum, "tool_format": tool_format, "seed": seed, "device": device,
+                "num_threads": threads, "export_jsonl": str(export_jsonl) if export_jsonl else None}
         cfg = dataclasses.replace(cfg, **{k: v for k, v in over.items() if v is not None})
         if runs:
             cfg.runs = [str(r) for r in runs]
@@ -53,6 +65,7 @@ def train_sft_cmd(
             cfg.data = dataclasses.replace(cfg.data, min_score=min_score)
         if lora is not None:
             cfg.lora = (cfg.lora or LoraSpec()) if lora else None
+        _check_device(cfg.device)
         if cfg.tool_format not in ("auto", "native", "text"):
             _fail(f"--tool-format must be auto, native or text, got {cfg.tool_format!r}")
         if not cfg.runs:
@@ -70,8 +83,11 @@ def train_sft_cmd(
     except ClawGymError as exc:
         _fail(str(exc))
         return
+    if res.dropped_too_long:
+        err.print(f"[yellow]warning:[/yellow] {res.dropped_too_long} example(s) dropped as longer than "
+                  f"--max-length {cfg.max_length} tokens (never cut); raise --max-length to keep them")
     stats = ", ".join(f"{k} {v}" for k, v in sorted(res.data_stats.items()))
-    out.print(f"trained {res.steps} steps on {res.examples} examples ({stats}); "
+    out.print(f"trained {res.steps} steps on {res.examples} examples on {res.device} ({stats}); "
               f"{res.tokens} tokens in {res.seconds:.1f} s ({res.tokens_per_s:.0f} tokens/s); "
               f"final loss {res.train_loss if res.train_loss is None else round(res.train_loss, 4)}", highlight=False)
     out.print(f"checkpoint: {res.output_dir}  (use --model hf:{res.output_dir})", highlight=False)
@@ -99,6 +115,8 @@ def train_grpo_cmd(
         "Where episodes' sandbox sessions run: local, or ray (Ray actors; the policy stays here)."))] = None,
     ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address for --executor ray.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed (0).")] = None,
+    device: Annotated[Optional[str], typer.Option(help=(
+        "Where the policy trains and samples: auto (a GPU when one is visible), cpu, cuda or cuda:N."))] = None,
 ) -> None:
     """GRPO with TRL: groups of rollouts in parallel sandboxes, the verifier's score as reward."""
     from clawgym.errors import ClawGymError
@@ -110,7 +128,7 @@ def train_grpo_cmd(
                 "num_generations": num_generations, "tasks_per_step": tasks_per_step, "max_steps": max_steps,
                 "learning_rate": lr, "max_completion_length": max_completion_length,
                 "max_turn_tokens": max_turn_tokens, "max_env_steps": max_env_steps, "backend": backend, "seed": seed,
-                "executor": executor, "ray_address": ray_address}
+                "executor": executor, "ray_address": ray_address, "device": device}
         cfg = dataclasses.replace(cfg, **{k: v for k, v in over.items() if v is not None})
         cfg.check()
         if not cfg.tasks:

@@ -100,6 +100,10 @@ class GRPOTrainConfig:
     seed: int = 0
     logging_steps: int = 1
     save: bool = True
+    device: str = "auto"
+    """Where the policy trains and samples: auto (a GPU when one is visible, else cpu), cpu, cuda or cuda:N."""
+    bf16: bool | None = None
+    """bf16 mixed precision for training and sampling; None: on where the device supports it, off on CPU."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "GRPOTrainConfig":
@@ -136,6 +140,12 @@ class GRPOTrainConfig:
             raise GRPOConfigError("GRPO samples: temperature must be > 0")
         if self.executor not in ("local", "ray"):
             raise GRPOConfigError(f"executor must be local or ray, got {self.executor!r}")
+        from clawgym.models import ModelError, check_device_spec
+
+        try:
+            check_device_spec(self.device)
+        except ModelError as exc:
+            raise GRPOConfigError(str(exc)) from exc
 
 
 # -- one episode as one token sequence ---------------------------------------------------------
@@ -390,7 +400,11 @@ class RolloutFunc:
         if self._model is None or (module is not None and self._model.model is not module):
             if self._model is not None:
                 self._model.close()
-            self._model = HFModel(module, trainer.processing_class, name="policy",
+            import torch
+
+            # sample in the precision the trainer computes the policy's logprobs in
+            autocast = torch.bfloat16 if getattr(trainer.args, "bf16", False) else None
+            self._model = HFModel(module, trainer.processing_class, name="policy", autocast=autocast,
                                   max_batch=max(self.cfg.num_generations * self.cfg.tasks_per_step, 1))
         return self._model
 
@@ -448,9 +462,11 @@ def _task_id(prompt: Any) -> str:
 
 
 def trl_args(cfg: GRPOTrainConfig, **over: Any) -> Any:
-    import torch
     from trl import GRPOConfig
 
+    from clawgym.train._sft import checkpointing_args, train_device
+
+    dev, bf16_ok = train_device(cfg.device)
     batch = cfg.num_generations * cfg.tasks_per_step
     kw: dict[str, Any] = dict(
         output_dir=cfg.output_dir, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate, beta=cfg.beta,
@@ -458,8 +474,8 @@ def trl_args(cfg: GRPOTrainConfig, **over: Any) -> Any:
         num_generations=cfg.num_generations, per_device_train_batch_size=batch, gradient_accumulation_steps=1,
         max_completion_length=cfg.max_completion_length, mask_truncated_completions=cfg.mask_truncated_completions,
         seed=cfg.seed, logging_steps=cfg.logging_steps, save_strategy="no", report_to="none",
-        use_cpu=not torch.cuda.is_available(), disable_tqdm=True, gradient_checkpointing=False,
-        remove_unused_columns=False, log_completions=False,
+        use_cpu=dev.type == "cpu", bf16=bf16_ok if cfg.bf16 is None else cfg.bf16, disable_tqdm=True,
+        remove_unused_columns=False, log_completions=False, **checkpointing_args(GRPOConfig, False),
     )
     kw.update(over)
     return GRPOConfig(**kw)
@@ -512,7 +528,9 @@ def train_grpo(cfg: GRPOTrainConfig, *, tasks: list[Task] | None = None, model: 
 
     tasks = tasks if tasks is not None else load_tasks_for(cfg)
     if model is None or tokenizer is None:
-        model, tokenizer = load_base(cfg.model)
+        from clawgym.train._sft import train_device
+
+        model, tokenizer = load_base(cfg.model, train_device(cfg.device)[0])
     log: list[dict[str, Any]] = []
 
     class _Log(TrainerCallback):
