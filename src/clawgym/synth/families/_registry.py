@@ -18,9 +18,11 @@ HELDOUT_SEED_START = 1_000_000
 
 def _all() -> dict[str, Family]:
     from clawgym.synth.families import _automation, _code, _comms, _config, _data, _files, _planning
+    from clawgym.synth.families import _organising, _professional, _reasoning, _refactor, _retrieval, _writing
 
     fams: dict[str, Family] = {}
-    for mod in (_files, _data, _config, _code, _planning, _comms, _automation):
+    for mod in (_files, _data, _config, _code, _planning, _comms, _automation,
+                _writing, _retrieval, _reasoning, _organising, _professional, _refactor):
         for f in mod.FAMILIES:
             if f.name in fams:
                 raise RuntimeError(f"two families named {f.name!r}")
