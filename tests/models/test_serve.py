@@ -147,8 +147,7 @@ def test_streams_what_openclaw_asks_for(served):
 
 
 def test_our_openai_client_reads_it(served):
-    from clawgym.models import SamplingParams
-    from clawgym.models._openai import OpenAIModel
+    from clawgym.models import OpenAIModel, SamplingParams
 
     model = OpenAIModel("m", base_url=served.removesuffix("/chat/completions"), api_key="x")
     try:

@@ -197,3 +197,55 @@ def test_clawgym_run_agent_openclaw(install, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     relines = [line for p in out.rglob("*.jsonl") for line in p.read_text().splitlines() if line.strip()]
     assert len(relines) == len(lines)
+
+
+def _sent_parts(traj: Trajectory) -> bool:
+    """Whether OpenClaw sent any message content as a list of parts (it does: its per-turn context)."""
+    return any(isinstance(m.get("content"), list) for ex in traj.model_requests
+               for m in (ex.get("request") or {}).get("messages") or [])
+
+
+def test_against_clawgym_serve(install, repo_tasks, tmp_path):
+    """OpenClaw, always streaming, against a real `clawgym serve` process (a scripted model, for a
+    known answer), reached the way users do: an `openai:` model whose endpoint is the server."""
+    from clawgym.models import OpenAIModel
+    from tests.models.test_serve import clawgym_serve
+
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps(parity_script()))
+    task = next(t for t in repo_tasks if t.id == "task_0185")
+    with clawgym_serve(f"scripted:{script}") as (_, base):
+        model = OpenAIModel("scripted", base_url=base + "/v1", api_key="unused")
+        traj = rollout(task, OpenClawAgent(model, install=install))
+    assert traj.status == "done" and traj.stop_reason == "agent_exit", traj.error
+    assert traj.score == 1.0 and traj.verification is not None and traj.verification.status == "ok"
+    assert traj.model_requests and all(ex["status"] == 200 and ex["request"]["stream"] is True
+                                       for ex in traj.model_requests)
+    assert _sent_parts(traj)  # content parts reached the served model, read as text
+    assert [s.tool_calls for s in traj.steps] == [s.tool_calls for s in rollout(
+        task, LLMAgent(ScriptedModel(parity_script()))).steps]
+    assert traj.usage.total > 0  # the streamed usage chunk was recorded
+
+
+@pytest.mark.heavy
+@pytest.mark.timeout(900)
+def test_against_the_embedded_smollm2(install, repo_tasks):
+    """OpenClaw against `--model smollm2` answered in process: its content parts are joined before
+    the renderer sees them, and its lean prompt fits SmolLM2's 8192-token window. The model need
+    not solve the task: OpenClaw must get answers and the rollout must end scored."""
+    pytest.importorskip("transformers")
+    from clawgym.models import ModelError, SamplingParams, load_model
+
+    try:
+        model = load_model("smollm2")
+    except ModelError as exc:
+        pytest.skip(f"SmolLM2 is not installed here: {exc}")
+    task = next(t for t in repo_tasks if t.id == "task_0185")
+    config = AgentConfig(max_steps=2, timeout_s=600, sampling=SamplingParams(max_tokens=32))
+    traj = rollout(task, OpenClawAgent(model, config, install=install))
+    answered = [ex for ex in traj.model_requests if ex.get("status") == 200]
+    assert traj.status != "infra_error", traj.error
+    assert answered and answered[0]["response"]["message"]["role"] == "assistant", traj.model_requests
+    assert answered[0]["response"]["usage"]["prompt_tokens"] < 8192 - 32
+    assert _sent_parts(traj)
+    assert traj.verification is not None and traj.stop_reason in ("agent_exit", "max_steps", "context_length")

@@ -45,8 +45,10 @@ from clawgym.agent._openclaw_install import (
 )
 from clawgym.agent._trajectory import StepRecord
 from clawgym.errors import ClawGymError
-from clawgym.models import ChatModel, ModelError, RequestError, Usage, parse_request, read_answer
-from clawgym.models._codec import completion, error_body, error_for, stream
+from clawgym.models import (
+    ChatModel, ModelError, RequestError, Usage, error_body, error_for, parse_request, read_answer, render_completion,
+    render_stream,
+)
 from clawgym.sandbox import create_sandbox
 from clawgym.tasks import TaskFile
 
@@ -233,11 +235,11 @@ class ModelFront:
             h._json(status, body, headers)
             return
         name = req.model or self.model.name
-        body = completion(resp, model=name)
+        body = render_completion(resp, model=name)
         self.recorder.end(ex, 200, {"message": body["choices"][0]["message"],
                                     "finish_reason": body["choices"][0]["finish_reason"], "usage": body["usage"]})
         if req.stream:
-            h._send(200, stream(resp, model=name, include_usage=req.include_usage), "text/event-stream")
+            h._send(200, render_stream(resp, model=name, include_usage=req.include_usage), "text/event-stream")
         else:
             h._send(200, json.dumps(body).encode(), "application/json")
 

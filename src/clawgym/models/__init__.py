@@ -22,7 +22,9 @@ from clawgym.models._chat import (
     AssistantMessage, ChatFormatError, ChatMessage, Content, ContentPart, ImagePart, SystemMessage, TextPart,
     ToolCallPart, ToolMessage, UserMessage, content_text, from_openai, parse_message, text_messages, to_openai,
 )
-from clawgym.models._codec import ChatRequest, RequestError, parse_request, read_answer
+from clawgym.models._codec import (
+    ChatRequest, RequestError, error_body, error_for, parse_request, read_answer, render_completion, render_stream,
+)
 
 SPEC_HELP = ("openai:NAME (OPENAI_BASE_URL / OPENAI_API_KEY), hf:PATH, smollm2, scripted:FILE, "
              "or module:Class")
@@ -81,7 +83,7 @@ __all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenR
            "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT",
            "serving", "AssistantMessage", "ChatFormatError", "ChatMessage", "ChatRequest", "Content", "ContentPart",
            "ImagePart", "RequestError", "SystemMessage", "TextPart", "ToolCallPart", "ToolMessage", "UserMessage",
-           "content_text", "from_openai", "parse_message", "parse_request", "read_answer", "text_messages",
-           "to_openai",
+           "content_text", "error_body", "error_for", "from_openai", "parse_message", "parse_request", "read_answer",
+           "render_completion", "render_stream", "text_messages", "to_openai",
            "ChatRenderer", "RenderError", "ToolFormat", "assistant_text", "format_tool_call", "tools_prompt",
            "DEVICE_HELP", "DeviceError", "check_device_spec", "pick_dtype", "resolve_device", "resolve_dtype"]

@@ -7,9 +7,9 @@ the same chunks:
 - `parse_request(body)`: a request body to typed messages, tools and `SamplingParams`
   (`max_tokens` or `max_completion_tokens`); anything that does not fit is a `RequestError`
   (status 400, saying where), never a server error.
-- `completion(resp, ...)` / `stream(resp, ...)`: a `ModelResponse` as one JSON completion, or as
-  server-sent events (role and content, one delta per tool call, the finish reason, the usage
-  when `stream_options.include_usage` asks, then `[DONE]`).
+- `render_completion(resp, ...)` / `render_stream(resp, ...)`: a `ModelResponse` as one JSON
+  completion, or as server-sent events (role and content, one delta per tool call, the finish
+  reason, the usage when `stream_options.include_usage` asks, then `[DONE]`).
 - `error_status(exc)` / `error_body(...)`: a model failure as the status a client can act on:
   400 `context_length_exceeded`, 503 for a retryable `ModelUnavailable` (with Retry-After), 502
   for any other `ModelError`.
@@ -125,7 +125,7 @@ def _head(model: str) -> dict[str, Any]:
     return {"id": "chatcmpl-" + uuid.uuid4().hex[:24], "created": int(time.time()), "model": model}
 
 
-def completion(resp: ModelResponse, *, model: str, logprobs: bool = False) -> dict[str, Any]:
+def render_completion(resp: ModelResponse, *, model: str, logprobs: bool = False) -> dict[str, Any]:
     """The answer as one JSON chat completion."""
     choice: dict[str, Any] = {"index": 0, "message": resp.message(), "finish_reason": finish_reason(resp)}
     if logprobs and resp.logprobs is not None:
@@ -135,7 +135,7 @@ def completion(resp: ModelResponse, *, model: str, logprobs: bool = False) -> di
     return {**_head(model), "object": "chat.completion", "choices": [choice], "usage": _usage(resp)}
 
 
-def chunks(resp: ModelResponse, *, model: str, include_usage: bool = False) -> list[dict[str, Any]]:
+def render_chunks(resp: ModelResponse, *, model: str, include_usage: bool = False) -> list[dict[str, Any]]:
     """The answer as chat.completion.chunk objects: the role and content, one delta per tool call
     (index, id, name and the whole arguments), the finish reason, then the usage (a chunk with
     no choices) when asked, as OpenAI streams it."""
@@ -160,9 +160,9 @@ def sse(items: list[dict[str, Any]]) -> bytes:
         b"data: [DONE]\n\n"
 
 
-def stream(resp: ModelResponse, *, model: str, include_usage: bool = False) -> bytes:
+def render_stream(resp: ModelResponse, *, model: str, include_usage: bool = False) -> bytes:
     """The answer as a complete server-sent-events body."""
-    return sse(chunks(resp, model=model, include_usage=include_usage))
+    return sse(render_chunks(resp, model=model, include_usage=include_usage))
 
 
 def error_status(exc: Exception) -> int:
@@ -249,5 +249,5 @@ def read_answer(data: bytes) -> dict[str, Any]:
     return {"message": msg, "finish_reason": finish, "usage": usage}
 
 
-__all__ = ["ChatRequest", "RequestError", "chunks", "completion", "error_body", "error_for", "error_status",
-           "finish_reason", "parse_request", "read_answer", "sse", "stream"]
+__all__ = ["ChatRequest", "RequestError", "error_body", "error_for", "error_status", "finish_reason",
+           "parse_request", "read_answer", "render_chunks", "render_completion", "render_stream", "sse"]

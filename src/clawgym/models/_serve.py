@@ -29,7 +29,9 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any, Optional
 
 from clawgym.models._base import ChatModel, ContextLengthError, ModelError, ModelResponse, Usage
-from clawgym.models._codec import ChatRequest, RequestError, completion, error_body, error_for, parse_request, stream
+from clawgym.models._codec import (
+    ChatRequest, RequestError, error_body, error_for, parse_request, render_completion, render_stream,
+)
 from clawgym.models._parse import parse_text_tool_calls
 
 _POLL_S = 0.25  # how often a waiting request checks that its client is still there
@@ -194,9 +196,9 @@ def create_app(model: ChatModel, *, concurrent: Optional[bool] = None) -> Any:
             return error(503, error_body(503, f"generation stopped: {job.reason}"))
         name = req.model or model.name
         if req.stream:
-            return Response(stream(resp, model=name, include_usage=req.include_usage), media_type="text/event-stream",
-                            headers={"Cache-Control": "no-cache"})
-        return completion(resp, model=name, logprobs=req.params.logprobs)
+            return Response(render_stream(resp, model=name, include_usage=req.include_usage),
+                            media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return render_completion(resp, model=name, logprobs=req.params.logprobs)
 
     return app
 
