@@ -158,6 +158,40 @@ def test_our_openai_client_reads_it(served):
     assert resp.content == "hello" and resp.tool_calls[0].parsed == READ["arguments"]
 
 
+# -- the codec and the messages, without a server ---------------------------------------------------
+
+def test_messages_keep_parts_and_text_models_get_them_joined():
+    from clawgym.models import AssistantMessage, ToolCall, ToolCallPart, parse_message, text_messages
+
+    assert ToolCallPart is ToolCall  # one tool-call type; the old name stays importable
+    user = parse_message({"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]})
+    assert user.openai()["content"] == [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    assert user.text == "a\nb"
+    dev = parse_message({"role": "developer", "content": "rules"})
+    assert dev.role == "system"
+    call = AssistantMessage(tool_calls=[ToolCallPart(id="c1", name="read", arguments='{"path": "x"}')]).calls()[0]
+    assert call.parsed == {"path": "x"} and call.error is None  # decoded on the way in, whatever built it
+    wire_call = {"id": "c2", "type": "function", "function": {"name": "exec", "arguments": {"command": "ls"}}}
+    flat = text_messages([user, {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "ok"}]},
+                          {"role": "assistant", "content": None, "tool_calls": [wire_call]}])
+    assert [m["content"] for m in flat] == ["a\nb", "ok", None]
+    assert json.loads(flat[2]["tool_calls"][0]["function"]["arguments"]) == {"command": "ls"}
+
+
+def test_a_streamed_answer_reads_back_as_the_json_one():
+    from clawgym.models import ModelResponse, Usage, make_call, read_answer, render_completion, render_stream
+
+    resp = ModelResponse(content="two calls", tool_calls=[make_call("read", {"path": "a"}, "c1"),
+                                                         make_call("exec", '{"command": "ls"}', "c2")],
+                         usage=Usage(prompt_tokens=11, completion_tokens=5), finish_reason="tool_calls")
+    body = render_completion(resp, model="m")
+    back = read_answer(render_stream(resp, model="m", include_usage=True))
+    assert back["message"] == body["choices"][0]["message"] and back["finish_reason"] == "tool_calls"
+    assert back["usage"] == body["usage"] == {"prompt_tokens": 11, "completion_tokens": 5, "total_tokens": 16}
+    assert read_answer(json.dumps(body).encode())["message"] == body["choices"][0]["message"]
+    assert read_answer(render_stream(resp, model="m"))["usage"] is None  # usage only when asked for
+
+
 # -- an in-process HF model: batching, a client that goes, SIGTERM -------------------------------------
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,16 @@ import json
 import shutil
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from clawgym.agent import AgentConfig, LLMAgent, Trajectory, rollout
 from clawgym.agent._openclaw import OpenClawAgent, answer_from_stream
-from clawgym.models import ScriptedModel
+from clawgym.models import ChatModel, ContextLengthError, ModelError, ModelUnavailable, ScriptedModel
 from clawgym.tasks import Task, TaskFile
 from tests.conftest import REPO_TASKS, requires_bwrap
 from tests.openai_server import FaultServer
@@ -80,6 +83,54 @@ def test_answer_from_stream_rebuilds_the_message():
     assert got["message"]["content"] == "hi" and got["finish_reason"] == "tool_calls"
     assert [c["function"]["name"] for c in got["message"]["tool_calls"]] == ["read", "exec"]
     assert got["usage"]["total_tokens"] == 107
+
+
+class _Failing(ChatModel):
+    """A model that fails the way it is told to."""
+
+    def __init__(self, exc: Exception):
+        self.exc = exc
+
+    def chat(self, messages, tools=None, params=None, *, timeout_s=None):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc, status", [(ModelUnavailable("busy", retry_after_s=2), 503),
+                                         (ModelError("broken"), 502), (ContextLengthError("too long"), 400)])
+def test_the_front_and_clawgym_serve_answer_alike(exc, status):
+    """One codec: the OpenClaw front and `clawgym serve` give a request the same status and error."""
+    from clawgym.agent._openclaw import ModelFront, _Recorder
+    from clawgym.models import serving
+
+    request = json.dumps({"model": "m", "stream": True, "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]}]}).encode()
+    answers = []
+    front = ModelFront(_Recorder(None, time.monotonic() + 60), model=_Failing(exc))
+    try:
+        with serving(_Failing(exc)) as served:
+            for base in (front.url, served):
+                req = urllib.request.Request(base + "/chat/completions", data=request,
+                                             headers={"Content-Type": "application/json"})
+                with pytest.raises(urllib.error.HTTPError) as err:
+                    urllib.request.urlopen(req, timeout=30)
+                answers.append((err.value.code, err.value.headers.get("Retry-After"), json.loads(err.value.read())))
+    finally:
+        front.close()
+    assert answers[0] == answers[1] and answers[0][0] == status
+    assert answers[0][2]["error"]["code"] == ("context_length_exceeded" if status == 400 else None)
+    assert answers[0][1] == ("2" if status == 503 else None)
+
+
+def test_the_install_module_does_not_import_the_agent():
+    """No cycle: the launch builders live in the install module, which the agent imports."""
+    import ast
+
+    import clawgym.agent._openclaw_install as inst
+
+    tree = ast.parse(Path(inst.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
+        {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "clawgym.agent._openclaw" not in imported and "clawgym.agent" not in imported
 
 
 def test_reads_edits_and_runs_a_command(install):
