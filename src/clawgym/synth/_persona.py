@@ -6,9 +6,11 @@ Stages, per record (each verdict appended to the ledger before the next stage st
   generate   instruction, workspace, reference solution (TaskDraft; schema repairs)
   reference  the reference solution run in a sandbox: exits 0 and writes every output file
   dedup      MinHash LSH near-duplicate removal across the batch (and earlier data sets)
-  judge      k judges that see the instruction AND the input files; majority per issue
-  verifier   check.py, run only in verification sandboxes, must pass `qa_task`; QA failures are
-             fed back for at most `qa_rounds` repair rounds
+  judge      k judges that see the instruction, the input files AND the reference solution's outputs
+             (a wrong reference must not become ground truth); majority per issue
+  verifier   check.py, run only in verification sandboxes, must pass every `qa_task` probe, the
+             cheating ones included (the other records' answers are the route's universal answers);
+             QA failures are fed back for at most `qa_rounds` repair rounds
   rubric     ClawGym's llm_rubric for subjective outputs, or skipped (the task keeps code checks)
 
 The output (task folders or JSONL, a ClawGym export, summary.json, rejections.jsonl) is rebuilt
@@ -46,12 +48,33 @@ from clawgym.synth._prompts import (
     generate_messages, judge_messages, qa_feedback, rubric_messages, verifier_messages,
 )
 from clawgym.synth._redact import Redactor
-from clawgym.synth._schemas import Caps, CheckScript, JudgeVote, RubricAnswer, TaskDraft, parse_check
+from clawgym.synth._schemas import (
+    Caps, CheckScript, JudgeVote, RubricAnswer, TaskDraft, is_pattern, matching, parse_check,
+)
 from clawgym.tasks import Provenance, Rubric, Task, TaskFile, load_tasks, save_tasks
-from clawgym.verify import qa_task, run_solution
+from clawgym.verify import ReferenceDiff, qa_task, reference_outputs, run_solution
 
 STAGES = ("sample", "generate", "reference", "dedup", "judge", "verifier", "rubric")
 GENERATOR = "clawgym.synth.persona/1"
+# Common packages a task may declare for its solution (pip name -> import name), offered to the
+# generator when the sandbox's python3 can import them.
+COMMON_PACKAGES = {"pyyaml": "yaml", "python-dateutil": "dateutil", "openpyxl": "openpyxl", "python-docx": "docx",
+                   "pillow": "PIL", "beautifulsoup4": "bs4", "lxml": "lxml", "markdown": "markdown",
+                   "jinja2": "jinja2", "tabulate": "tabulate", "numpy": "numpy", "pandas": "pandas"}
+
+
+def sandbox_packages(backend: str, candidates: dict[str, str] | None = None) -> list[str]:
+    """The candidates (pip names) that python3 in a sandbox of this backend can import."""
+    candidates = COMMON_PACKAGES if candidates is None else candidates
+    code = ("import importlib.util, json, sys\n"
+            "print(json.dumps([n for n in sys.argv[1:] if importlib.util.find_spec(n) is not None]))")
+    with create_sandbox(backend) as sb:
+        r = sb.exec(["python3", "-c", code, *candidates.values()], timeout_s=60)
+    try:
+        found = set(json.loads(r.stdout)) if r.exit_code == 0 else set()
+    except json.JSONDecodeError:
+        found = set()
+    return sorted(pip for pip, module in candidates.items() if module in found)
 
 
 class SynthConfigMismatch(ClawGymError):
@@ -86,6 +109,7 @@ class PersonaConfig:
     backend: str = "bwrap"
     format: Literal["native", "jsonl"] = "native"
     export_clawgym: bool = False
+    packages: list[str] | None = None  # what solutions may use; None: the COMMON_PACKAGES the sandbox has
     pricing: Pricing = field(default_factory=Pricing)
     cache: Path | None = None
     model_timeout_s: float | None = None
@@ -104,7 +128,7 @@ class PersonaConfig:
                 "judge_temperature": self.judge_temperature, "qa_rounds": self.qa_rounds, "rubric": self.rubric,
                 "dedup": self.dedup, "dedup_threshold": self.dedup_threshold,
                 "dedup_against": [str(p) for p in self.dedup_against], "caps": self.caps.model_dump(),
-                "backend": self.backend}
+                "backend": self.backend, "packages": self.packages}
 
 
 class StageSummary(BaseModel):
@@ -164,6 +188,15 @@ class _Run:
         self.done: dict[str, dict[str, StageEvent]] = {}
         self.lock = threading.Lock()
         self.errors: dict[str, str] = {}
+        self._packages: list[str] | None = config.packages
+
+    @property
+    def packages(self) -> list[str]:
+        """The common packages a task may declare for its solution (looked up once per run)."""
+        with self.lock:
+            if self._packages is None:
+                self._packages = sandbox_packages(self.cfg.backend)
+            return list(self._packages)
 
     def close(self) -> None:
         self.cache.close()
@@ -202,9 +235,10 @@ class _Run:
 
     # -- stages ------------------------------------------------------------------------------------
     def generate(self, spec: TaskSpec, usage: StageUsage):
-        ans = self.engine.structured("generate", generate_messages(spec, self.cfg.caps), TaskDraft,
+        offered = self.packages
+        ans = self.engine.structured("generate", generate_messages(spec, self.cfg.caps, offered), TaskDraft,
                                      params=self.params(spec, self.cfg.temperature, "generate"), usage=usage,
-                                     context={"caps": self.cfg.caps})
+                                     context={"caps": self.cfg.caps, "packages": offered})
         return "ok", None, {"draft": ans.value.model_dump(), "prompt_hash": ans.prompt_hash, "repairs": ans.repairs}
 
     def task_of(self, spec: TaskSpec, draft: dict[str, Any], check_py: str | None = None,
@@ -232,27 +266,43 @@ class _Run:
             raise Rejected("reference", f"the reference solution {why}" + (f": {tail}" if tail else ""),
                            kind="solution_failed")
         initial = {f.path: f.data for f in task.workspace}
-        missing = [p for p in draft["output_files"] if p not in files]
-        unchanged = [p for p in draft["output_files"] if p in files and initial.get(p) == files[p]]
-        empty = [p for p in draft["output_files"] if p in files and not files[p].strip()]
+        changed = [p for p, d in files.items() if initial.get(p) != d]
+        written: list[str] = []  # every output file, a per-record pattern standing for the files it matches
+        missing, unchanged = [], []
+        for entry in draft["output_files"]:
+            if is_pattern(entry):
+                hits = matching(entry, changed)
+                missing += [] if hits else [f"any file matching {entry}"]
+                written += hits
+            elif entry not in files:
+                missing.append(entry)
+            elif initial.get(entry) == files[entry]:
+                unchanged.append(entry)
+            else:
+                written.append(entry)
+        written = sorted(set(written))
+        empty = [p for p in written if not files[p].strip()]
         if missing or unchanged or empty:
             parts = ([f"did not write {', '.join(missing)}"] if missing else []) + \
                     ([f"left {', '.join(unchanged)} unchanged"] if unchanged else []) + \
                     ([f"wrote {', '.join(empty)} empty"] if empty else [])
             raise Rejected("reference", "the reference solution " + "; ".join(parts), kind="missing_output")
         cap = self.cfg.caps.max_file_bytes
-        outputs = {p: files[p][:cap].decode("utf-8", "replace") for p in draft["output_files"]}
+        outputs = {p: files[p][:cap].decode("utf-8", "replace") for p in written}
         return "ok", None, {"outputs": outputs}
 
-    def judge_request(self, spec: TaskSpec, draft: dict[str, Any]) -> tuple[list[dict[str, Any]], type[JudgeVote]]:
-        return judge_messages(draft), JudgeVote
+    def judge_request(self, spec: TaskSpec, draft: dict[str, Any],
+                      outputs: dict[str, str]) -> tuple[list[dict[str, Any]], type[JudgeVote]]:
+        return judge_messages(draft, outputs), JudgeVote
 
     def route_metadata(self, spec: TaskSpec) -> dict[str, Any]:
         return {"persona_id": spec.persona_id, "operations": spec.operations}
 
-    def judge(self, spec: TaskSpec, draft: dict[str, Any], usage: StageUsage):
+    def judge(self, spec: TaskSpec, draft: dict[str, Any], outputs: dict[str, str], usage: StageUsage):
+        """k judges that see the instruction, the inputs and the reference outputs (a wrong
+        reference must not become ground truth); majority per issue."""
         votes: list[dict[str, Any]] = []
-        messages, schema = self.judge_request(spec, draft)
+        messages, schema = self.judge_request(spec, draft, outputs)
         for v in range(self.cfg.judge_votes):
             try:
                 ans = self.engine.structured("judge", messages, schema, usage=usage,
@@ -272,17 +322,35 @@ class _Run:
                            f"{reasons}", detail={"votes": votes}, kind=flagged[0])
         return "ok", None, {"votes": votes}
 
+    def family_answers(self, spec: TaskSpec) -> list[ReferenceDiff]:
+        """What the reference solutions of the run's other records wrote (those past dedup): the
+        'one answer for every task of the route' QA tries on this record."""
+        with self.lock:
+            done = {rid: dict(st) for rid, st in self.done.items() if rid != spec.record_id}
+        out = []
+        for rid in sorted(done):
+            ref, dd = done[rid].get("reference"), done[rid].get("dedup")
+            if ref is not None and ref.verdict == "ok" and dd is not None and dd.verdict == "ok":
+                out.append(ReferenceDiff(task_id=rid, written={p: c.encode() for p, c in ref.payload["outputs"].items()}))
+        return out
+
     def verifier(self, spec: TaskSpec, draft: dict[str, Any], outputs: dict[str, str], usage: StageUsage):
+        """check.py, repaired until it passes every QA probe; the reference solution runs once and
+        every probe workspace of every round derives from its output."""
         convo = verifier_messages(draft, outputs)
         rounds: list[dict[str, Any]] = []
         first_hash = None
+        with self.sandbox_slots:
+            reference, why = reference_outputs(self.task_of(spec, draft), self.cfg.backend)
+        others = self.family_answers(spec)
         for rnd in range(self.cfg.qa_rounds + 1):
             ans = self.engine.structured("verifier", convo, CheckScript, parse=parse_check, usage=usage,
                                          params=self.params(spec, self.cfg.temperature, "verifier"))
             first_hash = first_hash or ans.prompt_hash
             task = self.task_of(spec, draft, ans.value.check_py)
             with self.sandbox_slots:
-                qa = qa_task(task, backend=self.cfg.backend)
+                qa = qa_task(task, backend=self.cfg.backend, reference=reference,
+                             reference_error=why if reference is None else None, others=others)
             failures = {k: c.detail for k, c in qa.checks.items() if c.status == "fail"}
             rounds.append({"passed": qa.passed, "checks": {k: c.status for k, c in qa.checks.items()}})
             if qa.passed:
@@ -322,9 +390,9 @@ class _Run:
 
     def phase_c(self, spec: TaskSpec) -> None:
         draft = self._ok(spec, "generate").payload["draft"]
-        if self.stage(spec, "judge", lambda u: self.judge(spec, draft, u)).verdict != "ok":
-            return
         outputs = self._ok(spec, "reference").payload["outputs"]
+        if self.stage(spec, "judge", lambda u: self.judge(spec, draft, outputs, u)).verdict != "ok":
+            return
         ver = self.stage(spec, "verifier", lambda u: self.verifier(spec, draft, outputs, u))
         if ver.verdict != "ok":
             return
@@ -419,7 +487,7 @@ def build_tasks(specs: list[TaskSpec], done: dict[str, dict[str, StageEvent]], r
         task.provenance = Provenance(route=run.ROUTE, generator=run.GENERATOR, model=run.model.config().get("name"),
                                      seed=spec.seed, prompt_hash=overall)
         task.metadata = {"synth": {
-            "record_id": spec.record_id, **run.route_metadata(spec),
+            "record_id": spec.record_id, **run.route_metadata(spec), "packages": draft.get("packages", []),
             "prompt_hashes": hashes, "judge_votes": st["judge"].payload.get("votes", []),
             "qa_rounds": st["verifier"].payload.get("qa_rounds", []),
             "verdicts": {name: {"verdict": st[name].verdict, **({"reason": st[name].reason} if st[name].reason else {})}

@@ -29,13 +29,59 @@ class Caps(BaseModel):
 
 def named_paths(text: str) -> list[str]:
     """File paths a text names (tokens with a known file extension), URLs left out."""
-    text = _URL.sub(" ", text)
     out = []
-    for m in _PATH.finditer(text):
-        p = m.group(1).strip(".").removeprefix("./")
-        if p and p not in out:
+    for p, _ in named_path_spans(text):
+        if p not in out:
             out.append(p)
     return out
+
+
+def named_path_spans(text: str) -> list[tuple[str, int]]:
+    """(path, offset) of every file path a text names, URLs left out."""
+    text = _URL.sub(lambda m: " " * len(m.group(0)), text)
+    spans = []
+    for m in _PATH.finditer(text):
+        p = m.group(1).strip(".").removeprefix("./")
+        if p:
+            spans.append((p, m.start(1)))
+    return spans
+
+
+_EXAMPLE = re.compile(r"(?:\be\.\s?g\.|\beg\b|\bfor example\b|\bfor instance\b|\bsuch as\b|\bsomething like\b|"
+                      r"\(\s*like\b|\bnamed like\b)[^.;)\n]*$", re.I)
+
+
+def is_example(text: str, offset: int, window: int = 48) -> bool:
+    """Whether the path at `offset` is mentioned as an example ("e.g. outbox/T-104.txt"), not
+    as a file the task reads or writes."""
+    return _EXAMPLE.search(text[max(0, offset - window):offset]) is not None
+
+
+_PLACEHOLDER = re.compile(r"<[^<>/]+>|\{[^{}/]+\}|\*")
+
+
+def is_pattern(path: str) -> bool:
+    """An output path with a per-record placeholder: outbox/<id>.txt, out/{name}.md, reports/*.csv."""
+    return _PLACEHOLDER.search(path) is not None
+
+
+def pattern_regex(path: str) -> re.Pattern[str]:
+    """The files an output pattern stands for: each placeholder is one or more characters of a
+    file name (no slash)."""
+    parts, last = [], 0
+    for m in _PLACEHOLDER.finditer(path):
+        parts += [re.escape(path[last:m.start()]), r"[^/]+"]
+        last = m.end()
+    parts.append(re.escape(path[last:]))
+    return re.compile("".join(parts))
+
+
+def matching(pattern: str, paths) -> list[str]:
+    """The paths an output entry (a path or a pattern) stands for, sorted."""
+    if not is_pattern(pattern):
+        return [pattern] if pattern in paths else []
+    rx = pattern_regex(pattern)
+    return sorted(p for p in paths if rx.fullmatch(p))
 
 
 def clean_rel_path(path: str) -> str:
@@ -76,9 +122,12 @@ class TaskDraft(BaseModel):
     title: str = Field(min_length=3, max_length=200)
     instruction: str
     input_files: list[DraftFile] = Field(default_factory=list)
-    output_files: list[str] = Field(min_length=1, description="Paths the agent must create or change.")
+    output_files: list[str] = Field(min_length=1, description="Paths the agent must create or change; a "
+                                    "per-record output is a pattern such as outbox/<id>.txt.")
     solution: DraftSolution
     subjective: bool = Field(default=False, description="Whether an output's quality needs human-like judgment.")
+    packages: list[str] = Field(default_factory=list, description="Common packages (pip names) the solution uses, "
+                                "from those the sandbox offers.")
 
     @field_validator("output_files")
     @classmethod
@@ -103,10 +152,22 @@ class TaskDraft(BaseModel):
             problems.append(f"input files over {caps.max_file_bytes} bytes: {', '.join(big)}")
         if sum(sizes.values()) > caps.max_total_bytes:
             problems.append(f"input files total {sum(sizes.values())} bytes; at most {caps.max_total_bytes}")
+        offered = (info.context or {}).get("packages")
+        if offered is not None:
+            unknown = [p for p in self.packages if p not in offered]
+            if unknown:
+                problems.append(f"packages {', '.join(unknown)} are not installed in the sandbox (it offers "
+                                f"{', '.join(offered) or 'none'}): use those or the standard library")
         known = set(paths) | set(self.output_files)
         dirs = {posixpath.dirname(p) for p in known}
-        missing = [p for p in named_paths(self.instruction)
-                   if p not in known and not any(k.endswith("/" + p) for k in known) and p not in dirs]
+        patterns = [p for p in self.output_files if is_pattern(p)]
+        missing = []
+        for p, at in named_path_spans(self.instruction):
+            if p in known or any(k.endswith("/" + p) for k in known) or p in dirs or p in missing:
+                continue
+            if any(matching(pat, [p]) for pat in patterns) or is_example(self.instruction, at):
+                continue  # one of the per-record outputs, or a name given as an example
+            missing.append(p)
         if missing:
             problems.append("the instruction names " + ", ".join(missing) + ", which is neither in input_files "
                             "nor in output_files: add the file (with realistic content) or fix the instruction")
@@ -116,7 +177,8 @@ class TaskDraft(BaseModel):
         if unused:
             problems.append("input files the instruction never mentions: " + ", ".join(unused)
                             + " (every input file must be needed and named)")
-        unnamed = [p for p in self.output_files if p not in text and posixpath.basename(p) not in text]
+        unnamed = [p for p in self.output_files if p not in text and posixpath.basename(p) not in text
+                   and not (is_pattern(p) and _names_dir(text, posixpath.dirname(p)))]
         if unnamed:
             problems.append("output files the instruction does not name: " + ", ".join(unnamed))
         if problems:
@@ -136,7 +198,8 @@ def _parents(path: str) -> list[str]:
 
 
 class JudgeVote(BaseModel):
-    """One judge's verdict on a task it saw whole (instruction and input files)."""
+    """One judge's verdict on a task it saw whole (instruction, input files and the reference
+    solution's outputs)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -145,13 +208,15 @@ class JudgeVote(BaseModel):
     unsolvable: bool
     ambiguous: bool
     needs_internet: bool
+    wrong_reference: bool = Field(description="The reference solution's outputs are wrong or incomplete: they "
+                                              "must not become the ground truth.")
     reason: str = ""
 
     def flags(self) -> list[str]:
         return [k for k in ISSUES if getattr(self, k)]
 
 
-ISSUES = ("factual_error", "answer_leak", "unsolvable", "ambiguous", "needs_internet")
+ISSUES = ("factual_error", "answer_leak", "unsolvable", "ambiguous", "needs_internet", "wrong_reference")
 
 
 class CheckScript(BaseModel):

@@ -35,7 +35,7 @@ from clawgym.synth._engine import Rejected, StageUsage
 from clawgym.synth._inputs import derive_seed
 from clawgym.synth._ledger import StageEvent
 from clawgym.synth._persona import PersonaConfig, SynthSummary, _Run, _write_atomic, run_route
-from clawgym.synth._prompts import GENERATE_SYSTEM, JUDGE_SYSTEM, judge_messages
+from clawgym.synth._prompts import GENERATE_SYSTEM, JUDGE_SYSTEM, judge_messages, packages_note
 from clawgym.synth._redact import Redactor
 from clawgym.synth._schemas import Caps, JudgeVote, TaskDraft
 from clawgym.synth._skills import (
@@ -154,17 +154,20 @@ class SkillJudgeVote(JudgeVote):
         return [*super().flags(), *(["skill_not_needed"] if self.skill_not_needed else [])]
 
 
-def skill_generate_messages(spec: SkillSpec, skills: dict[str, Skill], caps: Caps) -> list[dict[str, Any]]:
+def skill_generate_messages(spec: SkillSpec, skills: dict[str, Skill], caps: Caps,
+                            packages: list[str] | None = None) -> list[dict[str, Any]]:
     listing = "\n\n".join(skills[n].listing() for n in spec.skills)
     user = (f"Skills installed in the workspace (the task must need all {len(spec.skills)}): "
             f"{', '.join(spec.skills)}\n\n{listing}\n\nDesign the task.")
     return [{"role": "system", "content": SKILL_GENERATE_SYSTEM.format(max_files=caps.max_files,
-                                                                       max_file_bytes=caps.max_file_bytes)},
+                                                                       max_file_bytes=caps.max_file_bytes,
+                                                                       packages=packages_note(packages))},
             {"role": "user", "content": user}]
 
 
-def skill_judge_messages(spec: SkillSpec, skills: dict[str, Skill], draft: dict[str, Any]) -> list[dict[str, Any]]:
-    msgs = judge_messages(draft)
+def skill_judge_messages(spec: SkillSpec, skills: dict[str, Skill], draft: dict[str, Any],
+                         outputs: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    msgs = judge_messages(draft, outputs)
     about = "\n".join(f"- skills/{n}/: {skills[n].description}" for n in spec.skills)
     return [{"role": "system", "content": SKILL_JUDGE_SYSTEM},
             {"role": "user", "content": msgs[1]["content"] + f"\n\nSkills installed in the workspace:\n{about}"}]
@@ -184,9 +187,11 @@ class _SkillsRun(_Run):
         return {"skills": spec.skills, "skill_similarity": spec.similarity}
 
     def generate(self, spec: SkillSpec, usage: StageUsage):  # type: ignore[override]
-        ans = self.engine.structured("generate", skill_generate_messages(spec, self.skills, self.cfg.caps),
+        offered = self.packages
+        ans = self.engine.structured("generate", skill_generate_messages(spec, self.skills, self.cfg.caps, offered),
                                      SkillTaskDraft, params=self.params(spec, self.cfg.temperature, "generate"),
-                                     usage=usage, context={"caps": self.cfg.caps, "skills": spec.skills})
+                                     usage=usage, context={"caps": self.cfg.caps, "skills": spec.skills,
+                                                           "packages": offered})
         return "ok", None, {"draft": ans.value.model_dump(), "prompt_hash": ans.prompt_hash, "repairs": ans.repairs}
 
     def skill_files(self, names: list[str]) -> list[TaskFile]:
@@ -213,7 +218,7 @@ class _SkillsRun(_Run):
                     sb.kill_all()
                     files = sb.export_files() if res is not None and res.ok else {}
             same = res is not None and res.ok and all(
-                p in files and files[p][:cap].decode("utf-8", "replace") == outputs[p] for p in draft["output_files"])
+                p in files and files[p][:cap].decode("utf-8", "replace") == outputs[p] for p in outputs)
             ablation[name] = "same outputs" if same else ("failed" if not (res and res.ok) else "different outputs")
             if same:
                 raise Rejected("reference", f"without skills/{name}/ the reference solution writes the same outputs: "
@@ -221,8 +226,8 @@ class _SkillsRun(_Run):
                                kind="skill_not_needed")
         return verdict, reason, {**payload, "ablation": ablation}
 
-    def judge_request(self, spec: SkillSpec, draft: dict[str, Any]):  # type: ignore[override]
-        return skill_judge_messages(spec, self.skills, draft), SkillJudgeVote
+    def judge_request(self, spec: SkillSpec, draft: dict[str, Any], outputs: dict[str, str]):  # type: ignore[override]
+        return skill_judge_messages(spec, self.skills, draft, outputs), SkillJudgeVote
 
 
 def annotate_skills(skills: list[Skill], config: SkillsConfig, run: _SkillsRun | None = None) -> list[SkillAnnotation]:

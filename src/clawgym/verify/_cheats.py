@@ -235,19 +235,32 @@ def overdo_variants(other: list[str], outputs: list[str], reference: Files) -> d
 
 
 # -- over-strictness: a second correct answer ------------------------------------------------------
-def _reorder(value):
+_ORDER_WORDS = re.compile(r"\b(?:order(?:ed)?|sort(?:ed)?|rank(?:ed)?|ascending|descending|largest|smallest|"
+                          r"first|last)\b", re.I)
+
+
+def _reorder(value, mappings: bool = True, in_list: bool = False):
+    """Object keys reversed: in every object, or (`mappings=False`) only in records, the
+    objects inside lists, whose field order carries no meaning even when the instruction asks
+    for an order (that of the records, or of a mapping's keys)."""
     if isinstance(value, dict):
-        return {k: _reorder(value[k]) for k in reversed(list(value))}
+        keys = list(value)
+        if mappings or in_list:
+            keys.reverse()
+        return {k: _reorder(value[k], mappings) for k in keys}
     if isinstance(value, list):
-        return [_reorder(v) for v in value]
+        return [_reorder(v, mappings, True) for v in value]
     return value
 
 
-def format_variants(outputs: list[str], reference: Files, initial: Files | None = None) -> dict[str, Files]:
+def format_variants(outputs: list[str], reference: Files, initial: Files | None = None,
+                    instruction: str = "") -> dict[str, Files]:
     """The reference outputs re-serialized where that changes no meaning: JSON re-indented and
     with object keys in another order, CSV with CRLF line ends (what Python's csv module writes),
     text files with the final newline toggled. Kinds that apply to no output are left out, and
-    so are outputs with the bytes of an input (a moved or copied file is not serialized)."""
+    so are outputs with the bytes of an input (a moved or copied file is not serialized). Where
+    the instruction speaks of an order, only the fields of records are reordered."""
+    mappings = not _ORDER_WORDS.search(instruction)
     changed: dict[str, Files] = {"json_reindented": {}, "json_key_order": {}, "csv_line_ends": {},
                                  "final_newline": {}}
     copies = set((initial or {}).values())
@@ -267,8 +280,9 @@ def format_variants(outputs: list[str], reference: Files, initial: Files | None 
             compact = "\n" not in text.strip()
             changed["json_reindented"][p] = json.dumps(value, indent=None if not compact else 4,
                                                        ensure_ascii=False).encode() + b"\n"
-            if _reorder(value) != value or list(json.dumps(_reorder(value))) != list(json.dumps(value)):
-                changed["json_key_order"][p] = json.dumps(_reorder(value), indent=2, ensure_ascii=False).encode()
+            moved = _reorder(value, mappings)
+            if json.dumps(moved) != json.dumps(value):
+                changed["json_key_order"][p] = json.dumps(moved, indent=2, ensure_ascii=False).encode()
             continue
         if p.endswith((".csv", ".tsv")) and "\n" in text:
             lines = text.splitlines()

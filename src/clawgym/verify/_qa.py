@@ -371,7 +371,7 @@ def _cheat_probes(task: Task, sc: _Scorer, reference: dict[str, bytes], ref_scor
         out["overdoing"] = ProbeResult(status="fail" if bad else "pass",
                                        detail={"scores": scores, "reference": ref_score, "not_lower": bad})
     out["answer_key"] = _answer_key(task, sc, reference, ref_score)
-    variants = format_variants(paths, reference, {f.path: f.data for f in task.workspace})
+    variants = format_variants(paths, reference, {f.path: f.data for f in task.workspace}, task.instruction)
     if not variants:
         out["other_format"] = ProbeResult(status="skipped", detail="no output with an equivalent re-serialization")
     else:

@@ -3,10 +3,11 @@ probe. It lives here, under both, so that verification never depends on the agen
 
 from __future__ import annotations
 
-from clawgym.sandbox import ExecResult, Sandbox
-from clawgym.tasks import Task, TaskFile
+import shlex
 
-STAGING = ".clawgym_solution"
+from clawgym.errors import SandboxError
+from clawgym.sandbox import ExecResult, Sandbox
+from clawgym.tasks import Task
 
 
 def solution_entry(task: Task) -> str | None:
@@ -15,13 +16,26 @@ def solution_entry(task: Task) -> str | None:
 
 
 def run_solution(task: Task, sandbox: Sandbox) -> ExecResult | None:
-    """Run solve.sh (bash) or solve.py (python3) in the workspace; None when the task has none.
-    The solution's files are staged in the workspace and removed after it ran."""
+    """Run solve.sh (bash) or solve.py (python3) from the workspace; None when the task has none.
+
+    The solution's files are staged outside the workspace, in `$HOME/.clawgym_solution` (the
+    sandbox's private home; a fresh temporary folder where that would fall inside the workspace),
+    and removed after it ran: a solution that lists, copies or archives the workspace never sees
+    itself, and the workspace it leaves holds only what it did. The staging path is the same in
+    every sandbox of a backend, so that what a solution prints (a traceback) is reproducible."""
     entry = solution_entry(task)
     if entry is None:
         return None
-    sandbox.write_files([TaskFile(path=f"{STAGING}/{f.path}", data=f.data, executable=f.executable)
-                         for f in task.solution])
+    ws = sandbox.path.rstrip("/")
+    made = sandbox.exec('d="$HOME/.clawgym_solution"; case "$d/" in "$PWD"/*) d=$(mktemp -d) || exit 1;; esac; '
+                        'rm -rf "$d" && mkdir -p "$d" && printf %s "$d"', timeout_s=30)
+    staging = made.stdout.strip()
+    if made.exit_code != 0 or not staging.startswith("/") or staging == ws or staging.startswith(ws + "/"):
+        raise SandboxError(f"could not make a staging folder outside the workspace for the reference solution of "
+                           f"task {task.id}: exit {made.exit_code}, got {staging!r}: {made.stderr.strip()[-300:]}")
+    for f in task.solution:
+        sandbox.write_file(f"{staging}/{f.path}", f.data, mode=0o755 if f.executable else None)
     runner = "bash" if entry == "solve.sh" else "python3"
-    command = f"{runner} {STAGING}/{entry}; rc=$?; rm -rf {STAGING}; exit $rc"
+    where = shlex.quote(staging)
+    command = f"{runner} {where}/{entry}; rc=$?; rm -rf {where}; exit $rc"
     return sandbox.exec(command, timeout_s=task.limits.timeout_s or 600)

@@ -17,9 +17,9 @@ def grade(transcript, workspace_path):
     want = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if not rows or rows[0] != ["code", "count"]:
         return scores
-    scores["header"] = 1.0
     got = [(r[0], int(r[1])) for r in rows[1:] if len(r) == 2 and r[1].isdigit()]
     scores["counts_correct"] = sum(1 for kv in want if kv in got) / len(want)
+    scores["header"] = 1.0 if scores["counts_correct"] > 0 else 0.0  # a header alone is no work
     scores["ordering"] = 1.0 if got == want else 0.0
     return scores
 

@@ -9,11 +9,11 @@ def grade(transcript, workspace_path):
         with open(os.path.join(workspace_path, "out", "counts.json")) as fh:
             data = json.load(fh)
     except Exception:
-        return {"counts_exist": 0.0, "counts_correct": 0.0, "order": 0.0}
+        return {"counts_correct": 0.0, "order": 0.0}
     exp = {f: len(open(os.path.join(notes, f)).read().split()) for f in sorted(os.listdir(notes)) if f.endswith(".txt")}
     correct = 1.0 if isinstance(data, dict) and data == exp else 0.0
     order = 1.0 if correct and list(data) == sorted(exp, key=lambda k: (-exp[k], k)) else 0.0
-    return {"counts_exist": 1.0, "counts_correct": correct, "order": order}
+    return {"counts_correct": correct, "order": order}
 
 
 if __name__ == "__main__":
