@@ -282,3 +282,121 @@ def test_kill9_and_resume_writes_what_an_uninterrupted_run_writes(tmp_path, kill
     # nothing lost, nothing repeated: the same requests, except at most the ones in flight at the kill
     assert set(cut_requests) == set(whole_requests)
     assert len(cut_requests) - len(whole_requests) <= 4
+
+
+# -- the guards against verifiers that can be gamed ------------------------------------------------------
+TICKETS = "id,customer,status\nT-101,Ann,open\nT-102,Bob,closed\nT-103,Cem,open\n"
+REPLY_SOLVE = ("import csv, os\nos.makedirs('outbox', exist_ok=True)\n"
+               "for r in csv.DictReader(open('input/tickets.csv')):\n"
+               "    if r['status'] == 'open':\n"
+               "        open(f\"outbox/{r['id']}.txt\", 'w').write(f\"Hi {r['customer']},\\n\\nThanks for writing in. "
+               "We are looking into your request now (ticket {r['id']}).\\n\")\n")
+JUDGE_OK = {"factual_error": False, "answer_leak": False, "unsolvable": False, "ambiguous": False,
+            "needs_internet": False, "wrong_reference": False, "reason": "The reference matches the request."}
+
+
+def _scenario(sub: str, draft: dict, verifier: list[str], judge: dict | None = None) -> dict:
+    return {"subcategory": sub, "generate": [draft], "judge": judge or JUDGE_OK, "verifier": verifier,
+            "rubric": {"skip_rubric": True, "reason": "Every requirement is objective."}}
+
+
+REPLIES = _scenario("customer support replies", {
+    "title": "Replies to open tickets",
+    "instruction": "For every ticket in input/tickets.csv whose status is open, write a reply to outbox/<id>.txt "
+                   "(e.g. outbox/T-101.txt). Its first line must be 'Hi <customer>,' and it must mention the ticket "
+                   "id. Closed tickets get no reply.",
+    "input_files": [{"path": "input/tickets.csv", "content": TICKETS}], "output_files": ["outbox/<id>.txt"],
+    "solution": {"language": "python", "code": REPLY_SOLVE}}, ["replies_weak.py", "replies_good.py"])
+
+
+def _run_one(tmp_path: Path, scenario: dict, **kw) -> tuple[dict, list[dict]]:
+    """One record of one scenario through the whole route; (its stages, the requests made)."""
+    from clawgym.synth import synthesize_personas
+
+    with ReplayServer([scenario]) as server:
+        model = load_model("openai:replay-model", base_url=server.url, api_key=SECRET)
+        cfg = _config(tmp_path / "run", n=1, **kw)
+        cfg.taxonomy = tmp_path / "tax.json"
+        cfg.taxonomy.write_text(json.dumps([{"category": "X", "subcategories": [scenario["subcategory"]]}]))
+        synthesize_personas(model, cfg)
+        bodies = [json.loads(b) for b in server.bodies]
+    return _by_sub(tmp_path / "run")[scenario["subcategory"]], bodies
+
+
+def test_per_record_outputs_and_the_cheating_probes_in_the_verifier_loop(tmp_path):
+    st, bodies = _run_one(tmp_path, REPLIES)
+    assert st["generate"]["verdict"] == "ok"  # a pattern output and a name given as an example are accepted
+    assert sorted(st["reference"]["outputs"]) == ["outbox/T-101.txt", "outbox/T-103.txt"]
+    judged = [b for b in bodies if b["messages"][0]["content"].startswith("You audit")]
+    assert judged and all("--- outbox/T-103.txt ---\nHi Cem," in j["messages"][1]["content"] for j in judged)
+    # the first check never looks at extra replies: the over-doing probe says so, and the model hears it
+    rounds = st["verifier"]["qa_rounds"]
+    assert [r["passed"] for r in rounds] == [False, True]
+    assert rounds[0]["checks"]["overdoing"] == "fail" and rounds[1]["checks"]["overdoing"] == "pass"
+    assert rounds[1]["checks"]["tampered_inputs"] == "pass" and rounds[1]["checks"]["shell"] == "pass"
+    asked = [b for b in bodies if b["messages"][0]["content"].startswith("You write the code verifier")]
+    prompt = asked[0]["messages"][1]["content"]
+    assert "may be wrong" in prompt and "never copy them" in prompt and "one correct answer" not in prompt
+    feedback = asked[-1]["messages"][-1]["content"]
+    assert "- overdoing:" in feedback and "outbox/:extra_record" in feedback
+    assert st["rubric"]["verdict"] == "skipped"
+    task = load_tasks(tmp_path / "run" / "tasks")[0]
+    assert task.check_file().text == (DATA / "checks" / "replies_good.py").read_text()
+
+
+def test_a_wrong_reference_is_caught_by_the_judge(tmp_path):
+    words = next(s for s in SCENARIOS if s["subcategory"] == "system status inspection")
+    draft = dict(words["generate"][-1])
+    draft["solution"] = {"language": "python", "code": draft["solution"]["code"].replace(
+        "len(t.splitlines())", "len(t.splitlines()) + 1")}
+    judge = {**JUDGE_OK, "wrong_reference": True, "reason": "out/word_stats.json says 4 lines; input/notes.txt has 3."}
+    st, bodies = _run_one(tmp_path, _scenario("notes statistics", draft, ["words_good.py"], judge))
+    wrong = st["reference"]["outputs"]["out/word_stats.json"]
+    assert json.loads(wrong)["lines"] == 4  # input/notes.txt has 3
+    assert st["judge"]["verdict"] == "rejected" and st["judge"]["kind"] == "wrong_reference"
+    assert "verifier" not in st  # never became ground truth
+    prompt = next(b for b in bodies if b["messages"][0]["content"].startswith("You audit"))["messages"][1]["content"]
+    assert f"--- out/word_stats.json ---\n{wrong}" in prompt
+
+
+def test_declared_packages_are_offered_checked_and_usable(tmp_path):
+    from clawgym.synth import Caps, TaskDraft
+    from clawgym.synth._persona import sandbox_packages
+
+    assert sandbox_packages(BACKEND, {"pyyaml": "yaml", "clawgym-absent": "clawgym_absent_module"}) in \
+        (["pyyaml"], [])
+    draft = {"title": "YAML to JSON", "instruction": "Convert the settings in input/settings.yaml into out/settings.json "
+             "(a JSON object with the same keys and values).", "input_files": [
+                 {"path": "input/settings.yaml", "content": "name: demo\nport: 8080\n"}],
+             "output_files": ["out/settings.json"], "packages": ["pyyaml"],
+             "solution": {"language": "python", "code": "import json, os, yaml\nos.makedirs('out', exist_ok=True)\n"
+                          "json.dump(yaml.safe_load(open('input/settings.yaml')), open('out/settings.json', 'w'))\n"}}
+    assert TaskDraft.model_validate(draft, context={"caps": Caps(), "packages": ["pyyaml"]}).packages == ["pyyaml"]
+    with pytest.raises(ValueError, match="pandas are not installed in the sandbox"):
+        TaskDraft.model_validate({**draft, "packages": ["pandas"]}, context={"packages": ["pyyaml"]})
+    if sandbox_packages(BACKEND, {"pyyaml": "yaml"}) != ["pyyaml"]:
+        pytest.skip("the sandbox's python3 has no yaml module")
+    # the judge stops the record: only generation and the reference run matter here
+    st, bodies = _run_one(tmp_path, _scenario("settings conversion", draft, ["words_good.py"],
+                                              {**JUDGE_OK, "ambiguous": True}), packages=None)
+    assert st["reference"]["verdict"] == "ok"
+    assert json.loads(st["reference"]["outputs"]["out/settings.json"]) == {"name": "demo", "port": 8080}
+    system = next(b for b in bodies if b["messages"][0]["content"].startswith("You design"))["messages"][0]["content"]
+    assert "plus these installed packages: pyyaml" in system
+
+
+def test_draft_schema_per_record_patterns_and_example_names():
+    from clawgym.synth import TaskDraft
+    from clawgym.synth._schemas import matching
+
+    base = REPLIES["generate"][0]
+    assert TaskDraft.model_validate(base).output_files == ["outbox/<id>.txt"]
+    assert matching("outbox/<id>.txt", ["outbox/T-1.txt", "outbox/a/b.txt", "outbox/T-1.md"]) == ["outbox/T-1.txt"]
+    named = {**base, "instruction": base["instruction"] + " Also read input/priorities.csv."}
+    with pytest.raises(ValueError, match="names input/priorities.csv, which is neither"):
+        TaskDraft.model_validate(named)
+    example = {**base, "instruction": base["instruction"] + " Dates look like the ones in, for example, "
+                                                            "archive/2024-05-01.txt."}
+    assert TaskDraft.model_validate(example)  # a name given as an example, not a file the task uses
+    with pytest.raises(ValueError, match="names archive/2024-05-01.txt"):
+        TaskDraft.model_validate({**example, "instruction": example["instruction"].replace("for example, ", "")})

@@ -224,6 +224,7 @@ class SkillReplay(ReplayServer):
                    if isinstance(r["generate"][-1], dict) and r["generate"][-1]["instruction"] in user and "judge" in r)
         if system.startswith("You audit"):
             assert "skill_not_needed" in system and "Skills installed in the workspace" in user
+            assert "wrong_reference" in system and "Outputs of the reference solution" in user
             return json.dumps(rec["judge"])
         if system.startswith("You write the code verifier"):
             return json.dumps({"check_py": (DATA / "checks" / rec["verifier"][min(turn, len(rec["verifier"]) - 1)])

@@ -212,6 +212,17 @@ def test_agent_code_run_out_of_reach_of_the_key_is_not_flagged():
     assert r.checks["answer_key"].detail == {"reference": 1.0, "control": 0.0, "attack": 0.0}
 
 
+@requires_bwrap
+def test_the_reference_solution_is_staged_outside_its_workspace():
+    from clawgym.verify import reference_outputs
+
+    solve = b'ls -A > listing.txt\ncat "$(dirname "$0")/extra.txt" >> listing.txt\n'
+    task = Task(id="ls", instruction="List the workspace into listing.txt.", workspace=[TaskFile(path="a.txt", data=b"a")],
+                solution=[TaskFile(path="solve.sh", data=solve), TaskFile(path="extra.txt", data=b"from beside solve.sh\n")])
+    files, why = reference_outputs(task)
+    assert why is None and files == {"a.txt": b"a", "listing.txt": b"a.txt\nlisting.txt\nfrom beside solve.sh\n"}
+
+
 # -- the probe workspaces themselves (no sandbox) -----------------------------------------------------
 def test_shell_keeps_structure_and_drops_content():
     j = json.loads(shell("o.json", b'{"items": [{"name": "ann", "n": 3}], "ok": true}', generic=False))

@@ -94,9 +94,12 @@ def tasks_qa(src: SrcArg,
     """Check each task's verifier; exit 1 if any fails.
 
     Do-nothing scores 0, the reference scores 1, placeholders and damaged outputs score lower,
-    the same workspace scores the same twice, and verification is fast enough. A probe that
-    cannot run (no reference solution, no output path found) is skipped: reported as skipped,
-    never counted as passed."""
+    the same workspace scores the same twice, and verification is fast enough. Then what a
+    cheating agent would try: inputs tampered after the right answer, the answer's shell, one
+    answer for the whole family (the other tasks' reference answers), over-doing, agent code
+    looking for the answer key, and a second correct answer in another format (must pass). A
+    probe that cannot run (no reference solution, no output path found, no other task of its
+    family) is skipped: reported as skipped, never counted as passed."""
     from clawgym.jsonl import JsonlWriter
     from clawgym.verify import PROBES, qa_many
 
