@@ -232,12 +232,15 @@ def test_teacher_acts_out_each_reference_to_a_full_score():
 
 @requires_bwrap
 def test_tasks_qa_passes_on_a_sample(tmp_path):
-    tasks = [generate_task(name, 21) for name in NEW]
+    tasks = [generate_task(name, seed) for name in NEW for seed in (21, 22)]  # two each: the "universal" probe
     save_tasks(tasks, tmp_path / "sample.jsonl", "jsonl")
     r = subprocess.run([sys.executable, "-m", "clawgym", "tasks", "qa", str(tmp_path / "sample.jsonl"), "--json"],
                        capture_output=True, text=True, timeout=900)
     lines = [json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")]
-    assert r.returncode == 0 and len(lines) == len(NEW), r.stdout[-2000:] + r.stderr[-2000:]
+    assert len(lines) == len(tasks), r.stdout[-2000:] + r.stderr[-2000:]
+    failed = {ln["task_id"]: {k: v["detail"] for k, v in ln["checks"].items() if v["status"] == "fail"}
+              for ln in lines if not ln["passed"]}
+    assert r.returncode == 0 and not failed, json.dumps(failed)[:3000]
     for ln in lines:
         assert ln["passed"], ln
         assert not [k for k, v in ln["checks"].items() if v["status"] == "fail"], ln

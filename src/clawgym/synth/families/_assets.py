@@ -116,6 +116,17 @@ def noise(rng: random.Random, n: int, avoid: tuple[str, ...] = ()) -> dict[str, 
     return out
 
 
+def request(rng: random.Random, intro: str, asks: list[str], shuffle: bool = True) -> str:
+    """The instruction as a person writes it: the ask, then the details either as a short list or
+    run on as sentences (about half each), in varied order unless the order matters."""
+    asks = list(asks)
+    if shuffle:
+        rng.shuffle(asks)
+    if rng.random() < 0.5:
+        return intro + "\n\n" + "\n".join(f"- {a}" for a in asks) + "\n"
+    return intro + " " + " ".join(a if a.endswith((".", "?", "!")) else a + "." for a in asks) + "\n"
+
+
 def without(files: dict[str, bytes], *paths: str) -> dict[str, bytes]:
     """A copy of a workspace (path -> bytes) with `paths` deleted: the mutations' "input deleted"."""
     return {p: d for p, d in files.items() if p not in paths}

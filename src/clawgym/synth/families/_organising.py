@@ -10,8 +10,8 @@ import posixpath
 import random
 from typing import Any
 
-from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, sha, without
-from clawgym.synth.families._base import WORDS, Built, Family, bullets, pick_phrase
+from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, request, sha, without
+from clawgym.synth.families._base import WORDS, Built, Family, pick_phrase
 
 PRIORITY = {"must": 0, "should": 1, "could": 2}
 VERBS = ["Build", "Add", "Migrate", "Redesign", "Automate", "Document", "Test", "Refactor", "Localise", "Secure"]
@@ -89,7 +89,7 @@ def _build_sprints(rng: random.Random, k: dict[str, Any]) -> Built:
             "All the must-haves have to be in.",
             "Don't leave room unused: if something else still fits in a sprint, put it in (must, then should, then "
             "could)."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "sprints": sprints, "velocity": velocity,
            "items": {i: [items[i][0], items[i][1], items[i][2]] for i in ids},
            "inputs": ["backlog/backlog.csv", "backlog/team.md"],
@@ -239,7 +239,7 @@ def _build_notes(rng: random.Random, k: dict[str, Any]) -> Built:
             "Keep the notes' text as it is, but make sure their image and attachment links still work after the move "
             "(attachments stay in `notes/attachments/`).",
             f"Add an index at `{index}`: a heading per tag, with a link to each of its notes under it."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     mutable = tuple(m[0] for m in moves)
     exp = {"moves": moves, "untagged": untagged, "index": index, "originals": {m[0]: ws[m[0]] for m in moves},
            "attachments": {m[0]: links[m[0]] for m in moves},
@@ -258,7 +258,10 @@ def moved_ok(ws, e, m):
     src, dest = m[0], m[1]
     if (ws / src).exists() or not (ws / dest).is_file():
         return False
-    return _LINK.sub("]()", text(ws, dest)) == _LINK.sub("]()", e["originals"][src])
+    def norm(t):  # trailing blanks and a final newline carry no meaning
+        return [ln.rstrip() for ln in _LINK.sub("]()", t).strip().splitlines()]
+
+    return norm(text(ws, dest)) == norm(e["originals"][src])
 
 
 def links_ok(ws, e, m):
@@ -296,8 +299,15 @@ def c_index(ws, e):
                 for m in e["moves"])
 
 
+def c_nothing_extra(ws, e):
+    """The tag folders hold the notes filed there and nothing else."""
+    want = {m[1] for m in e["moves"]}
+    got = set().union(*(files_under(ws, "notes/" + m[2]) for m in e["moves"]))
+    return got == want
+
+
 CHECKS = {"notes_filed_by_first_tag": c_moved, "attachment_links_work": c_links, "index": c_index,
-          "nothing_else_touched": c_nothing_else_touched}
+          "nothing_extra_in_tag_folders": c_nothing_extra, "nothing_else_touched": c_nothing_else_touched}
 CORE = ["notes_filed_by_first_tag", "attachment_links_work", "index"]
 '''
 

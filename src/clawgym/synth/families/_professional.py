@@ -11,9 +11,9 @@ import random
 from typing import Any
 
 from clawgym.synth.families._assets import (
-    COMMON_CHECK, long_date, noise, pdf, person, png, rubric, sha, us_date, without, zip_bytes,
+    COMMON_CHECK, long_date, noise, pdf, person, png, request, rubric, sha, us_date, without, zip_bytes,
 )
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, bullets, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, pick_phrase
 
 VENDORS = ["Acme Cloud", "Brightdesk", "Cobalt Payroll", "Dataloft", "Everstream", "Fernway Cleaning",
            "Granite Security", "Helix Analytics", "Ironleaf Legal", "Juniper Telecom", "Kestrel Print",
@@ -102,7 +102,7 @@ def _build_renewals(rng: random.Random, k: dict[str, Any]) -> Built:
         "total annual fees at stake.",
         "Drafts aren't signed, so they don't count.",
     ]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     inputs = sorted(p for p in ws if p.startswith("contracts/") and p.endswith((".md", ".txt")) and "/drafts/" not in p)
     exp = {"table": table, "memo": memo, "due": due, "total": sum(r[3] for r in due),
            "others": [VENDORS[i] for i in picks if VENDORS[i] not in {r[0] for r in due}] + draft_vendors,
@@ -338,7 +338,7 @@ def _build_access(rng: random.Random, k: dict[str, Any]) -> Built:
     asks = [f"Write every breach to `{out}` as rows of `subject,finding` (subject: the username, or the key id for "
             "keys; finding: the policy's code).",
             "Just report; don't change the exports."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "findings": findings, "inputs": ["exports/users.csv", "exports/api_keys.csv",
                                                         "policy/access-policy.md"],
            "keep": {p: sha(d if isinstance(d, bytes) else d.encode()) for p, d in ws.items()}}

@@ -10,7 +10,7 @@ import io
 import random
 from typing import Any
 
-from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, sha, without
+from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, request, sha, without
 from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, pick_phrase
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -115,7 +115,7 @@ def _build_roster(rng: random.Random, k: dict[str, Any]) -> Built:
     ])
     asks = ["One row per person per shift with columns `day,shift,name` (day as the weekday name).",
             "Use `roster/staff.csv` and `roster/availability.json` for who can work when."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "days": days, "shifts": names, "need": need, "staff": staff, "max": max_shifts,
            "unavailable": unavailable, "keyholders": sorted(keyholders),
            "inputs": ["roster/staff.csv", "roster/availability.json"],
@@ -299,12 +299,12 @@ def _build_circuits(rng: random.Random, k: dict[str, Any]) -> Built:
         f"The breakers keep tripping since we got {plan}. Please check which circuits are overloaded (files in "
         f"`house/`).",
     ])
-    asks = [f"Write `{out}` with one row per circuit: `circuit,amps,percent_of_breaker,over_80,kwh_per_day`.",
-            "amps: the current with everything on the circuit running at once (2 decimals); percent_of_breaker: "
-            "that as a percentage of the breaker rating (1 decimal); over_80: yes or no; kwh_per_day: energy per "
-            "day from the hours of use (2 decimals).",
-            "Only count appliances that are still installed."]
-    instruction = f"{intro}\n\n{bullets(rng, asks, shuffle=False)}\n"
+    asks = [f"Put it in `{out}`, one row per circuit: `circuit,amps,percent_of_breaker,over_80,kwh_per_day`.",
+            "That's the current with everything on the circuit running at once, what percentage of the breaker's "
+            "rating that is, yes or no for over 80 %, and the kWh it uses a day from the hours of use (two decimals "
+            "is fine, one for the percentage).",
+            "Skip appliances that aren't installed any more."]
+    instruction = request(rng, intro, asks, shuffle=False)
     exp = {"out": out, "rows": exp_rows, "inputs": ["house/panel.json", "house/appliances.csv"],
            "keep": {p: sha(d if isinstance(d, bytes) else d.encode()) for p, d in ws.items()}}
     return Built(instruction, ws, exp, {"out": out}, t)

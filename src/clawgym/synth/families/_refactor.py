@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from clawgym.synth.families._assets import COMMON_CHECK, noise, png, sha
-from clawgym.synth.families._base import Built, Family, bullets, pick_phrase
+from clawgym.synth.families._assets import COMMON_CHECK, noise, png, request, sha
+from clawgym.synth.families._base import Built, Family, pick_phrase
 
 RENAMES = [("calc_total", "compute_order_total", "calc_total_cents"), ("get_user", "fetch_user", "get_users"),
            ("parse_date", "parse_iso_date", "parse_dates"), ("send_mail", "send_email", "send_mail_batch"),
@@ -64,7 +64,7 @@ def _build_rename(rng: random.Random, k: dict[str, Any]) -> Built:
     asks = ["Update every import and call, the tests and the README example; no backwards-compatible alias.",
             f"Don't touch other names that merely start with `{old}` (like `{look}`).",
             "The changelog is history: leave it alone."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"old": old, "new": new, "core": f"src/{pkg}/{core}.py", "py": py,
            "inputs": ["CHANGELOG.md", "pyproject.toml"] + [p for p in py if p not in changed],
            "keep": {p: sha(d if isinstance(d, bytes) else d.encode()) for p, d in ws.items() if p not in changed}}
@@ -128,8 +128,16 @@ def c_readme(ws, e):
     return word(e["new"]) and not word(e["old"])
 
 
+def c_no_new_files(ws, e):
+    """A rename adds no module (caches left by running the tests aside)."""
+    code = {p for top in ("src", "tests") for p in files_under(ws, top)
+            if "__pycache__" not in p and ".pytest_cache" not in p and not p.endswith(".pyc")}
+    return code == {p for p in e["py"] if p.startswith(("src/", "tests/"))}
+
+
 CHECKS = {"same_programs_with_new_name": c_same_programs, "old_name_gone": c_old_name_gone,
-          "readme_example_updated": c_readme, "nothing_else_touched": c_nothing_else_touched}
+          "readme_example_updated": c_readme, "no_new_files": c_no_new_files,
+          "nothing_else_touched": c_nothing_else_touched}
 CORE = ["same_programs_with_new_name", "old_name_gone"]
 '''
 

@@ -11,8 +11,8 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, person, png, sha, without
-from clawgym.synth.families._base import FIRST_NAMES, WORDS, Built, Family, bullets, dumps, pick_phrase
+from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, person, png, request, sha, without
+from clawgym.synth.families._base import FIRST_NAMES, WORDS, Built, Family, dumps, pick_phrase
 
 # topic, file stem, fact sentence ({v} is the value), question, kind, value range
 FACTS = [
@@ -107,7 +107,7 @@ def _build_qa(rng: random.Random, k: dict[str, Any]) -> Built:
         "(a JSON list of objects with `question` (its number), `answer` and `source`).",
         "Use the current handbook pages only.",
     ]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "questions": [[i + 1, asked[j][4], truth[asked[j][1]][1], truth[asked[j][1]][0]]
                                      for i, j in enumerate(order)],
            "inputs": [qs_path] + [truth[f[1]][0] for f in asked],
@@ -295,7 +295,7 @@ def _build_factcheck(rng: random.Random, k: dict[str, Any]) -> Built:
     asks = ["Fix the wrong figures right in the draft; leave everything else in it as it is.",
             f"Q{q} means {_quarter_days(year, q)[0].isoformat()} to {_quarter_days(year, q)[-1].isoformat()}.",
             "The data files are the source of truth; don't change them."]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"draft": draft, "claims": [[n, h, s, t, v] for n, h, s, t, v, _f in drafted], "wrong": wrong,
            "filler": [ln for ln in lines if ln.strip() and ln not in body],
            "inputs": ["data/orders.csv", "data/hires.json"],

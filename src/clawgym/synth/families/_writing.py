@@ -10,9 +10,9 @@ import random
 from typing import Any
 
 from clawgym.synth.families._assets import (
-    COMMON_CHECK, long_date, noise, png, rubric, sha, without, zip_bytes,
+    COMMON_CHECK, long_date, noise, png, request, rubric, sha, without, zip_bytes,
 )
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, WORDS, Built, Family, bullets, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, WORDS, Built, Family, pick_phrase
 
 TEAMS = ["platform", "marketing", "finance", "design", "support", "data"]
 ACTIONS = [("renew the SSL certificate for the shop", "SSL certificate"),
@@ -111,7 +111,7 @@ def _build_minutes(rng: random.Random, k: dict[str, Any]) -> Built:
         "Say when the next sync is.",
         "The other files in `meetings/` are older meetings; don't pull anything from them.",
     ]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "notes": notes, "attendees": [p.split()[0] for p in people],
            "actions": [[owner, key, due.isoformat()] for (verb, key), owner, due in actions],
            "decisions": [key for _s, key in decisions], "next": nxt.isoformat(), "stale": stale_keys,
@@ -295,7 +295,7 @@ def _build_release(rng: random.Random, k: dict[str, Any]) -> Built:
         f"Mention the version and the release date, and link the upgrade guide (it's in `docs/links.md`).",
         f"Keep it under {limit} words.",
     ]
-    instruction = f"{intro}\n\n{bullets(rng, asks)}\n"
+    instruction = request(rng, intro, asks)
     exp = {"out": out, "version": ver, "date": day.isoformat(), "guide": guide, "words": limit,
            "features": [key for _s, key in versions[0][2]], "fixes": [key for _s, key in versions[0][3]],
            "internal": [key for _s, key in internal],
