@@ -1,12 +1,14 @@
 """Property tests for every procedural family, over many seeds: the reference solution scores 1,
 an untouched workspace 0, placeholders below 0.5, and each single mistake (the family's own
-mutations and QA's generic ones) lower than the reference. Checks and solutions run with
+mutations and QA's generic ones) lower than the reference. Scores are the check script's gated
+`reward`, as the verifier takes them (the cheating classes are in test_family_attacks.py). Checks and solutions run with
 Debian's /usr/bin/python3, in batches; a few tasks also go through the real sandboxed QA."""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -70,7 +72,7 @@ def test_properties_over_seeds(name, tmp_path):
             continue
         checks = r["checks"]
         assert checks and all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in checks.values()), checks
-        s = score(checks)
+        s = checks["reward"] if "reward" in checks else score(checks)  # what the verifier scores
         scores[(m.task.id, vname)] = s
         if vname == "reference" and s < 1 - 1e-9:
             failures.append(f"{m.task.id} reference scored {s:.3f}: {checks}")
@@ -104,6 +106,30 @@ def test_deterministic_and_varied(name):
     assert easy.id.endswith("-easy") and hard.difficulty == "hard"
     size = lambda t: sum(len(f.data) for f in t.workspace)  # noqa: E731
     assert size(hard) > size(easy)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_say_what_the_score_is_made_of(name):
+    """A family task without a rubric declares code-only weights; one with a rubric ships rules."""
+    for seed in (0, 1, HELDOUT_SEED_START):
+        t = generate_task(name, seed)
+        if t.rubric is None or not t.rubric.rules:
+            assert (t.grading.code_weight, t.grading.rubric_weight) == (1.0, 0.0), t.grading
+        assert t.weights()[0] > 0
+
+
+def test_protected_inputs_are_listed_and_stated():
+    """Every workspace file the instruction does not ask to change is in the check's list of
+    files that must stay as they were, and the instruction says so where a person would expect."""
+    for name in NAMES:
+        t = generate_task(name, 3)
+        exp = json.loads(next(f.data for f in t.checks if f.path == "expected.json"))
+        listed = {p for p, _ in exp["_unchanged"]}
+        assert listed <= {f.path for f in t.workspace}
+        if name in ("csv_group_summary", "json_config_merge", "order_email", "ticket_replies", "meeting_slots",
+                    "invoice_due_dates", "log_error_triage", "access_log_report", "json_filter_report"):
+            assert listed == {f.path for f in t.workspace}, name
+            assert re.search(r"unchanged|as (it is|they are)|stays? exactly", t.instruction), t.instruction
 
 
 def test_knob_overrides_and_unknown_knob():
@@ -158,4 +184,6 @@ def test_sandboxed_qa(name):
     task = generate_task(name, 2)
     assert verify(task).score == 0
     r = qa_task(task)
-    assert r.passed and all(c.status == "pass" for c in r.checks.values()), r.json_line()
+    assert r.passed and not [k for k, c in r.checks.items() if c.status == "fail"], r.json_line()
+    core = ("noop", "reference", "placeholders", "mutations", "determinism")  # never skipped for a family task
+    assert all(r.checks[k].status == "pass" for k in core if k in r.checks), r.json_line()

@@ -13,8 +13,8 @@ Scoring is built so that a reward cannot be collected without the work (the harn
   does) is checked unchanged (`inputs_unchanged`); damaging any of them caps the reward at a
   quarter of what it would be;
 - each family names its `CORE` checks (the facts that are the work: files moved, bugs fixed,
-  totals right); unless all of them hold, the reward is at most half their mean, so the shell of
-  an answer, or one wrong key fact, is far below a pass;
+  totals right); unless all of them hold, the reward is at most 0.4 times their mean, so the
+  shell of an answer, or one wrong key fact, is far below a pass;
 - the script prints that gated total as `reward` beside its checks;
 - checks that run the agent's code (`ISOLATE`) first forget their keys on disk, make themselves
   undumpable and run the code in a Landlock-confined child that can read only the system and a
@@ -41,8 +41,9 @@ HARNESS_HEAD = '''"""Checks for a procedurally generated ClawGym task (family: {
 Written once for the family; this instance's expected values are in expected.json beside this
 file. Every check gives partial credit in [0, 1]; all are 0 unless the gate holds (the output
 exists and is at least partly right), so an untouched workspace scores 0. `reward` is the gated
-total: the mean of the checks, at most half the CORE checks' mean unless all of them hold, and a
-quarter of that when a file the instruction did not ask to change was changed or deleted.
+total: the mean of the checks, at most CORE_CAP times the CORE checks' mean unless all of them
+hold, and a quarter of that when a file the instruction did not ask to change was changed or
+deleted.
 Run as `python3 check.py WORKSPACE` or call grade(transcript, workspace_path).
 """
 import csv
@@ -102,6 +103,9 @@ def money(v):
     return "%.2f" % v
 
 
+CORE_CAP = 0.4
+
+
 def unchanged_frac(ws, e):
     """The share of the files the instruction did not ask to change that are still as they were."""
     return frac(has(ws, p, h) for p, h in e.get("_unchanged", []))
@@ -131,8 +135,8 @@ def grade(transcript, workspace_path):
     core = [out[n] for n in (globals().get("CORE") or CHECKS)]
     core = sum(core) / len(core)
     reward = sum(out.values()) / len(out)
-    if core < 1 - 1e-9:  # the work itself is not (all) done: no more than half of what is
-        reward = min(reward, 0.5 * core)
+    if core < 1 - 1e-9:  # the work itself is not (all) done: well below a pass, whatever else is right
+        reward = min(reward, CORE_CAP * core)
     if out.get("inputs_unchanged", 1.0) < 1 - 1e-9:  # something the user kept was damaged
         reward *= 0.25
     out["reward"] = round(reward, 6)

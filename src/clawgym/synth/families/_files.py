@@ -243,7 +243,7 @@ def c_exact(ws, e):
 
 CHECKS = {"duplicates_deleted": c_removed, "one_copy_of_each_kept": c_kept, "report_rows": c_rows,
           "report_exact_and_sorted": c_exact}
-CORE = ("duplicates_deleted", "one_copy_of_each_kept")
+CORE = ("duplicates_deleted", "one_copy_of_each_kept", "report_rows")
 '''
 
 DEDUPE_SOLVE = '''
@@ -380,6 +380,14 @@ def c_extras(ws, e):
     return frac(has(ws, p, h) for p, h in e["extras"])
 
 
+def c_nothing_else(ws, e):
+    """The photo folder holds the renamed photos, the unlisted files and the metadata, nothing more."""
+    folder = e["renames"][0][0].split("/")[0]
+    want = {n for o, n, h in e["renames"]} | {p for p, h in e["extras"]} | {folder + "/metadata.csv"}
+    got = files_under(ws, folder)
+    return len(want & got) / len(want | got)
+
+
 def c_log_rows(ws, e):
     rows = csv_rows(ws, e["log"])[1:]
     return frac(r in rows for r in e["rows"])
@@ -391,7 +399,7 @@ def c_log_exact(ws, e):
 
 
 CHECKS = {"photos_renamed": c_renamed, "old_names_gone": c_old_gone, "unlisted_files_kept": c_extras,
-          "log_rows": c_log_rows, "log_exact_and_sorted": c_log_exact}
+          "nothing_else_in_folder": c_nothing_else, "log_rows": c_log_rows, "log_exact_and_sorted": c_log_exact}
 CORE = ("photos_renamed",)
 '''
 
