@@ -10,7 +10,7 @@ from typing import Any
 from clawgym.agent._agents import Agent, Event
 from clawgym.agent._trajectory import Trajectory, digest, workspace_diff
 from clawgym.errors import ClawGymError
-from clawgym.sandbox import OperationError, SandboxLimitExceeded, SandboxLimits, create_sandbox
+from clawgym.sandbox import OperationError, Sandbox, SandboxLimitExceeded, SandboxLimits, create_sandbox
 from clawgym.tasks import Task
 from clawgym.verify import Aggregation, VerifyResult
 from clawgym.verify import verify as verify_workspace
@@ -39,6 +39,11 @@ def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap"
         sb.deadline = None  # the agent's budget is spent; stopping and export have their own bounds
         try:
             sb.kill_all()  # nothing the agent left running may touch the files from here on
+            if _filled(sb):  # the agent's doing: an honest 0, never a verifier error
+                traj.status, traj.stop_reason = "agent_error", "sandbox_limit"
+                traj.error = (f"the agent filled its workspace to the size cap ({sb.limits.workspace_bytes} bytes): "
+                              "not verified, scored 0")
+                return traj
             archive = sb.export()
         except OperationError as exc:  # the export refused what the agent left (a file flood, ...)
             if verify:
@@ -60,8 +65,20 @@ def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap"
         if verify:
             archive.seek(0)
             t = time.monotonic()
+            verify_kwargs.setdefault("limits", SandboxLimits(workspace_bytes=sb.limits.workspace_bytes,
+                                                             memory_group=sb.limits.memory_group))
             traj.verification = verify_workspace(task, archive=archive, aggregation=aggregation, backend=backend,
                                                  transcript=traj.messages, final_message=traj.final_message,
                                                  **verify_kwargs)
             traj.verify_s = time.monotonic() - t
     return traj
+
+
+FULL_BYTES = 1 << 20  # a workspace with less than this left was filled to its cap
+
+
+def _filled(sb: Sandbox) -> bool:
+    """Whether the agent filled its workspace to the size cap (writes past it failed with "No
+    space left on device"). Only a capped mount can be full; a backend without one never is."""
+    free = sb.workspace_free_bytes()
+    return free is not None and free < FULL_BYTES

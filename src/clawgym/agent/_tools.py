@@ -240,8 +240,7 @@ class ToolBox:
             timeout = max(1.0, min(timeout, time_left_s))
         r = self.sandbox.exec(command, timeout_s=timeout, env=env, cwd=self._cwd(args))
         if r.memory_limit:  # a breach of the whole sandbox ends the rollout, with the reason
-            raise SandboxLimitExceeded(f"the sandbox reached its memory limit "
-                                       f"({self.sandbox.limits.sandbox_memory_bytes} bytes) running: {command[:200]}")
+            raise SandboxLimitExceeded(f"{self.sandbox.memory_limit_reason()}, running: {command[:200]}")
         parts = [r.stdout]
         if r.stderr:
             parts.append(("\n" if r.stdout and not r.stdout.endswith("\n") else "") + r.stderr)

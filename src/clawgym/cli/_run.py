@@ -52,6 +52,10 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
             resume: Annotated[bool, typer.Option(help="Finish the run in --out: nothing done twice, infra errors retried.")] = False,
             force: Annotated[bool, typer.Option(help="Resume even if the configuration changed.")] = False,
             executor: Annotated[str, typer.Option(help=_choices("executor"))] = "local",
+            memory_budget: Annotated[Optional[float], typer.Option(
+                min=0.0625, help="GiB of memory all the run's sandboxes may use together, as root with the local "
+                "executor (default: 3/4 of this machine's); an attempt that pushes them over it is stopped as the "
+                "agent's failure.")] = None,
             ray_address: Annotated[Optional[str], typer.Option(envvar="RAY_ADDRESS", help="A Ray cluster to use.")] = None,
             max_steps: Annotated[Optional[int], typer.Option(min=1, help="Most model turns per attempt.")] = None,
             timeout: Annotated[Optional[float], typer.Option(help="Agent wall time per attempt, seconds.")] = None,
@@ -126,7 +130,8 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
 
         try:
             store = execute(tasks, config, out_dir, concurrency=concurrency, model_concurrency=model_concurrency,
-                            executor=executor, ray_address=ray_address, force=force, progress=on, check=False)
+                            executor=executor, ray_address=ray_address, force=force, progress=on, check=False,
+                            memory_budget_bytes=int(memory_budget * (1 << 30)) if memory_budget else None)
         except RunInterrupted as exc:
             progress.stop()
             _fail(f"{exc}; finish it with: {resume_command(sys.argv[1:], out_dir)}", code=130)

@@ -5,10 +5,10 @@ from clawgym.runs._executors import LocalExecutor, RayExecutor
 from clawgym.runs._plan import (STARTER_DEFAULTS, RunSetupError, check_run, make_config, run_folder, select_tasks,
                                 starter_source)
 from clawgym.runs._report import render_png, summarize, summary_tables, write_report
-from clawgym.runs._run import ModelPool, RunInterrupted, RunJob, execute, run_attempt
+from clawgym.runs._run import ModelPool, RunInterrupted, RunJob, default_memory_budget, execute, run_attempt
 from clawgym.runs._store import FINAL_STATES, AttemptRow, ConfigMismatch, RunLocked, RunStore, RunStoreError
 
 __all__ = ["FINAL_STATES", "STARTER_DEFAULTS", "AttemptRow", "ConfigMismatch", "LocalExecutor", "ModelPool", "RayExecutor",
            "RunConfig", "RunInterrupted", "RunJob", "RunLocked", "RunSetupError", "RunStore", "RunStoreError",
-           "check_run", "execute", "make_config", "run_attempt", "run_folder", "select_tasks", "starter_source", "summarize",
+           "check_run", "default_memory_budget", "execute", "make_config", "run_attempt", "run_folder", "select_tasks", "starter_source", "summarize",
            "summary_tables", "render_png", "write_report"]

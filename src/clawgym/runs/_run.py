@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,16 @@ from clawgym.models import ChatModel, ModelError, SamplingParams
 from clawgym.runs._config import RunConfig
 from clawgym.runs._plan import check_run
 from clawgym.runs._store import RunStore
+from clawgym.sandbox import MemoryGroup, SandboxLimits
 from clawgym.tasks import Task
 
 Progress = Callable[[str, dict[str, Any]], None]
+
+
+def default_memory_budget() -> int:
+    """What a run's sandboxes may use together unless told: 3/4 of this machine's memory, so
+    that however many agents misbehave at once, the host keeps a quarter for itself."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4
 
 
 class RunInterrupted(ClawGymError):
@@ -75,13 +84,15 @@ def agent_config(config: RunConfig) -> AgentConfig:
 
 
 def run_attempt(task: Task, sample: int, config: RunConfig, model: ChatModel | None,
-                judge: ChatModel | None = None, judge_cache: Any = None) -> Trajectory:
-    """One attempt, never raising: an infrastructure failure comes back as an infra_error."""
+                judge: ChatModel | None = None, judge_cache: Any = None,
+                limits: SandboxLimits | None = None) -> Trajectory:
+    """One attempt, never raising: an infrastructure failure comes back as an infra_error.
+    `limits`: its sandboxes' (a run's memory group among them)."""
     try:
         agent = registry.make_agent(config.agent, model, agent_config(config))
         timeout = {"timeout_s": config.verify_timeout_s} if config.verify_timeout_s else {}
         return rollout(task, agent, sample=sample, backend=config.sandbox, aggregation=config.aggregation,
-                       judge=judge, judge_votes=config.judge_votes, judge_cache=judge_cache, **timeout)
+                       limits=limits, judge=judge, judge_votes=config.judge_votes, judge_cache=judge_cache, **timeout)
     except (ClawGymError, OSError) as exc:
         return Trajectory(task_id=task.id, sample=sample, status="infra_error", stop_reason="agent_crash",
                           error=f"{type(exc).__name__}: {exc}")
@@ -103,9 +114,10 @@ class RunJob:
     set when the run is being stopped (models refuse new calls from then on)."""
 
     def __init__(self, tasks: list[Task], config: RunConfig, store: RunStore, emit: Progress,
-                 model_concurrency: int | None):
+                 model_concurrency: int | None, limits: SandboxLimits | None = None):
         from clawgym.verify import JudgeCache
 
+        self.limits = limits
         self.tasks = {t.id: t for t in tasks}
         self.config, self.store, self.emit = config, store, emit
         self.stop = threading.Event()
@@ -127,7 +139,7 @@ class RunJob:
         except ClawGymError as exc:
             return Trajectory(task_id=task_id, sample=sample, status="infra_error", stop_reason="model_error",
                               error=str(exc))
-        return run_attempt(self.tasks[task_id], sample, self.config, model, judge, self.judge_cache)
+        return run_attempt(self.tasks[task_id], sample, self.config, model, judge, self.judge_cache, self.limits)
 
     def finish(self, key: tuple[str, int], traj: Trajectory, tries: int) -> bool:
         """Store a result, or put it back for another try; True when it is final."""
@@ -142,9 +154,15 @@ class RunJob:
 
 def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrency: int = 4,
             model_concurrency: int | None = None, executor: str = "local", ray_address: str | None = None,
-            force: bool = False, progress: Progress | None = None, check: bool = True) -> RunStore:
+            force: bool = False, progress: Progress | None = None, check: bool = True,
+            memory_budget_bytes: int | None = None) -> RunStore:
     """Run every pending attempt of the run in `out` (new or resumed) and return its store,
     still open (its writer's lock held) for the caller to read and close.
+
+    All the run's sandboxes share one memory budget (`memory_budget_bytes`, default
+    `default_memory_budget()`: 3/4 of this machine's memory), as root with the local executor:
+    an attempt that pushes them over it is stopped as the agent's failure, with the reason, and
+    the others go on (each sandbox keeps its own cap too).
 
     The configuration is checked first (`check_run`, unless `check=False`), before anything is
     created. Raises RunInterrupted on Ctrl-C (what was in flight is pending again),
@@ -164,7 +182,14 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
         pending = store.pending()
         emit("start", {"total": len(config.task_ids) * config.samples, "pending": len(pending),
                        "rows": store.rows()})
-        runner.run(RunJob(tasks, config, store, emit, model_concurrency), pending)
+        group = MemoryGroup.create(f"run-{os.getpid()}-{uuid.uuid4().hex[:8]}",
+                                   memory_budget_bytes or default_memory_budget()) if executor == "local" else None
+        try:
+            limits = SandboxLimits(memory_group=group.name) if group is not None else None
+            runner.run(RunJob(tasks, config, store, emit, model_concurrency, limits), pending)
+        finally:
+            if group is not None:
+                group.remove()
         emit("end", {"rows": store.rows()})
         return store
     except BaseException as exc:

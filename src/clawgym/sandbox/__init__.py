@@ -13,6 +13,7 @@ from clawgym.sandbox._base import (
     SandboxLimitExceeded, SandboxLimits, iter_archive, read_archive,
 )
 from clawgym.sandbox._bwrap import BwrapSandbox
+from clawgym.sandbox._cgroup import MemoryGroup
 from clawgym.sandbox._docker import DockerSandbox, check_docker
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._process import ProcessSandbox
@@ -39,7 +40,7 @@ def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
     return sandbox_class(backend)(**kwargs)
 
 
-__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "NetworkPolicy",
+__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "MemoryGroup", "NetworkPolicy",
            "OperationError", "Process", "ProcessSandbox", "ReadPage", "Sandbox", "SandboxLimitExceeded",
            "SandboxLimits", "create_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
            "tar_files"]

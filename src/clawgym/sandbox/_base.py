@@ -103,6 +103,10 @@ class SandboxLimits(BaseModel):
     workspace_bytes: int = Field(default=1 << 30, ge=1 << 20, description="Size cap of the workspace.")
     tmp_bytes: int = Field(default=256 << 20, ge=1 << 20,
                            description="Size cap of each private mount: /tmp, HOME (/root), /var, /run.")
+    memory_group: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="A memory group (`MemoryGroup`, e.g. a run's) whose budget caps this sandbox together "
+                    "with the group's others (cgroup; as root).")
 
 
 class ExecResult(BaseModel):
@@ -128,7 +132,7 @@ class ExecResult(BaseModel):
         if self.timed_out:
             notes.append("timed out: the whole process tree was killed")
         if self.memory_limit:
-            notes.append("killed: the sandbox's memory limit was reached")
+            notes.append("killed: a memory limit was reached (the sandbox's own, or its memory group's)")
         return "; ".join(notes) or None
 
 
@@ -448,7 +452,8 @@ class Sandbox(ABC):
         argv = drop + self._limit_args() + argv
         if os.geteuid() == 0:
             self._cgroup = Cgroup.create(self.root.name, memory_bytes=self.limits.sandbox_memory_bytes,
-                                         pids=(self.limits.max_procs or 0) + 16 if self.limits.max_procs else None)
+                                         pids=(self.limits.max_procs or 0) + 16 if self.limits.max_procs else None,
+                                         group=self.limits.memory_group)
             if self._cgroup is not None:
                 argv = self._cgroup.enter_argv() + argv
         return argv
@@ -475,12 +480,20 @@ class Sandbox(ABC):
         gone = self._proc is not None and self._proc.poll() is not None
         self._terminate()
         if self._cgroup is not None and self._cgroup.oom_kills() > 0:
-            return SandboxLimitExceeded(f"the sandbox reached its memory limit "
-                                        f"({self.limits.sandbox_memory_bytes} bytes) and was stopped")
+            return SandboxLimitExceeded(f"{self.memory_limit_reason()} and was stopped")
         if gone and not self.closed and getattr(self, "_started", False):
             return SandboxLimitExceeded(f"the sandbox's server was stopped from inside ({why}): "
                                         "the agent's processes killed it")
         return SandboxError(f"{self.backend} sandbox failed: {why}")
+
+    def memory_limit_reason(self) -> str:
+        """Which memory limit stopped a process of this sandbox: its own, or its memory group's
+        (the run's sandboxes together), with the number and what to change."""
+        if self._cgroup is not None and self.limits.memory_group and not self._cgroup.hit_own_limit():
+            return (f"the sandboxes of memory group {self.limits.memory_group!r} (a run's) together reached their "
+                    "memory budget, and the kernel stopped the largest of their processes, this sandbox's; run "
+                    "fewer attempts at once (--concurrency) or give the run a larger --memory-budget")
+        return f"the sandbox reached its memory limit ({self.limits.sandbox_memory_bytes} bytes)"
 
     def _terminate(self) -> None:
         """Stop the session's every process: the server's process group, then whatever is left
@@ -661,6 +674,16 @@ class Sandbox(ABC):
             self.remove(f.path, recursive=True, missing_ok=True)
         if files:
             self._import(tar_files(files))
+
+    def workspace_free_bytes(self) -> int | None:
+        """Bytes still free in the workspace's file system (its size-capped mount), or None when
+        that cannot be told. Near 0: the agent filled its workspace to the cap."""
+        r = self.exec(["stat", "-f", "-c", "%a %S", self.path], timeout_s=10)
+        try:
+            blocks, size = (int(x) for x in r.stdout.split())
+        except ValueError:
+            return None
+        return blocks * size if r.exit_code == 0 else None
 
     def stat(self, path: str) -> FileStat:
         reply, _ = self._call({"op": "stat", "path": path})

@@ -14,6 +14,8 @@ import signal
 import time
 from pathlib import Path
 
+from clawgym.errors import SandboxError
+
 _V1 = Path("/sys/fs/cgroup")
 _PARENT = "clawgym"
 
@@ -31,21 +33,27 @@ class Cgroup:
         self.dirs, self.memory_dir, self.version = dirs, memory_dir, version
 
     @classmethod
-    def create(cls, name: str, *, memory_bytes: int | None, pids: int | None) -> Cgroup | None:
+    def create(cls, name: str, *, memory_bytes: int | None, pids: int | None,
+               group: str | None = None) -> Cgroup | None:
+        """The sandbox's cgroup, inside the memory group `group` (see `MemoryGroup`) when given.
+        Raises SandboxError when that group is gone (its run ended): never a sandbox outside it."""
         if os.geteuid() != 0 or (memory_bytes is None and pids is None):
             return None
         mem_root, pids_root = _V1 / "memory", _V1 / "pids"
+        if group is not None:
+            _check_group(group, mem_root)
+        sub = [group, name] if group is not None else [name]
         if mem_root.is_dir() and pids_root.is_dir() and os.access(mem_root, os.W_OK):
             dirs, mem = [], None
             try:
                 if memory_bytes is not None:
-                    mem = mem_root / _PARENT / name
+                    mem = mem_root.joinpath(_PARENT, *sub)
                     mem.mkdir(parents=True)
                     dirs.append(mem)
                     (mem / "memory.limit_in_bytes").write_text(str(memory_bytes))
                     _write(mem / "memory.memsw.limit_in_bytes", str(memory_bytes))  # no swapping past it
                 if pids is not None:
-                    p = pids_root / _PARENT / name
+                    p = pids_root.joinpath(_PARENT, *sub)
                     p.mkdir(parents=True)
                     dirs.append(p)
                     (p / "pids.max").write_text(str(pids))
@@ -59,6 +67,9 @@ class Cgroup:
             try:
                 d.mkdir(exist_ok=True)
                 _write(d / "cgroup.subtree_control", "+memory +pids")
+                if group is not None:
+                    d = d / group
+                    _write(d / "cgroup.subtree_control", "+memory +pids")
                 me = d / name
                 me.mkdir()
                 if memory_bytes is not None:
@@ -92,6 +103,23 @@ class Cgroup:
             pass
         return 0
 
+    def hit_own_limit(self) -> bool:
+        """Whether this cgroup's own memory limit was reached (else an OOM kill in it came from
+        a limit above it: its memory group's)."""
+        if self.memory_dir is None:
+            return False
+        try:
+            if self.version == 1:  # (its failcnt stays 0 here even when the limit is hit: peak usage)
+                peak = int((self.memory_dir / "memory.max_usage_in_bytes").read_text())
+                return peak >= int((self.memory_dir / "memory.limit_in_bytes").read_text()) - (2 << 20)
+            for line in (self.memory_dir / "memory.events.local").read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "max":
+                    return int(value) > 0
+        except (OSError, ValueError):
+            pass
+        return True
+
     def pids(self) -> list[int]:
         out: set[int] = set()
         for d in self.dirs:
@@ -124,4 +152,64 @@ class Cgroup:
                 except FileNotFoundError:
                     break
                 except OSError:  # still busy for a moment after the last process died
+                    time.sleep(0.01)
+
+
+def _check_group(group: str, mem_root: Path) -> None:
+    if not ((mem_root / _PARENT / group).is_dir() or (_V1 / _PARENT / group).is_dir()):
+        raise SandboxError(f"the memory group {group!r} does not exist (its run has ended?): make one with "
+                           "MemoryGroup.create, or leave SandboxLimits.memory_group unset")
+
+
+class MemoryGroup:
+    """A parent cgroup whose memory limit caps all the sandboxes made in it together: a run's.
+
+    Each sandbox has its own cap (4 GiB by default), so 64 sandboxes of a run could ask for 256
+    GiB of a 24 GiB host; inside a group, the kernel stops the sandbox that pushes the group over
+    its budget (its largest process), and the others go on. Sandboxes join a group by name
+    (`SandboxLimits.memory_group`). Root only: elsewhere `create` returns None and each
+    sandbox's own limits remain.
+    """
+
+    def __init__(self, name: str, dirs: list[Path], memory_bytes: int):
+        self.name, self.dirs, self.memory_bytes = name, dirs, memory_bytes
+
+    @classmethod
+    def create(cls, name: str, memory_bytes: int) -> MemoryGroup | None:
+        if os.geteuid() != 0 or "/" in name or name in ("", ".", ".."):
+            return None
+        mem_root, pids_root = _V1 / "memory", _V1 / "pids"
+        group = cls(name, [], memory_bytes)
+        try:
+            if mem_root.is_dir() and pids_root.is_dir() and os.access(mem_root, os.W_OK):
+                for d in (mem_root / _PARENT / name, pids_root / _PARENT / name):
+                    d.mkdir(parents=True)
+                    group.dirs.append(d)
+                (group.dirs[0] / "memory.limit_in_bytes").write_text(str(memory_bytes))
+                _write(group.dirs[0] / "memory.memsw.limit_in_bytes", str(memory_bytes))
+                return group
+            v2 = _V1 / "cgroup.controllers"
+            if v2.is_file() and {"memory", "pids"} <= set(v2.read_text().split()):
+                (_V1 / _PARENT).mkdir(exist_ok=True)
+                _write(_V1 / _PARENT / "cgroup.subtree_control", "+memory +pids")
+                (_V1 / _PARENT / name).mkdir()
+                group.dirs.append(_V1 / _PARENT / name)
+                (group.dirs[0] / "memory.max").write_text(str(memory_bytes))
+                _write(group.dirs[0] / "memory.swap.max", "0")
+                return group
+        except OSError:
+            group.remove()
+        return None
+
+    def remove(self) -> None:
+        """Remove the group once its sandboxes are gone (a sandbox still closing keeps it a
+        moment; one that outlives that leaves the empty group behind, harmless)."""
+        for d in self.dirs:
+            for _ in range(200):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
                     time.sleep(0.01)

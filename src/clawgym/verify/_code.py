@@ -143,6 +143,10 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
         result.error = f"verify timeout must be a positive number of seconds, got {timeout!r}"
         return result, outputs
     untouched = workspace is None and archive is None
+    # room for what verification adds (checks, payload) on top of a workspace filled to its cap
+    limits = limits or SandboxLimits()
+    limits = limits.model_copy(update={"workspace_bytes": limits.workspace_bytes + (16 << 20) +
+                                       sum(len(f.data) for f in reward_files)})
     try:
         with create_sandbox(
             backend, workspace=workspace, archive=archive, files=(task.workspace if untouched else []),
@@ -163,6 +167,9 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
                 res = sb.exec([interpreter, "-E", "-s", script, ws], timeout_s=timeout, env=env)
     except ClawGymError as exc:
         result.error = f"sandbox failure: {exc}"
+        if "No space left on device" in str(exc):
+            result.error += (f" (the workspace and checks do not fit the verification sandbox's "
+                             f"{limits.workspace_bytes} bytes: give it larger SandboxLimits.workspace_bytes)")
         result.duration_s = time.monotonic() - start
         return result, outputs
     result.exit_code, result.duration_s = res.exit_code, time.monotonic() - start
