@@ -259,3 +259,32 @@ def test_a_host_path_the_sandbox_cannot_see_is_named_with_what_to_do():
             assert sb.exec("bash " + str(tools / "tool.sh")).stdout == "tool\n"
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_a_memory_group_caps_its_sandboxes_together():
+    """Each sandbox below its own cap, both together over their group's budget: the kernel stops
+    the largest process of the group, and the error names the group's budget, not the sandbox's."""
+    from clawgym.sandbox import MemoryGroup
+
+    group = MemoryGroup.create(f"test-{uuid.uuid4().hex[:8]}", 192 << 20)
+    if group is None:
+        pytest.skip("memory groups need root and cgroups")
+    hold = "x = bytearray(150 << 20); print('held', flush=True); import time; time.sleep(60)"
+    try:
+        limits = SandboxLimits(memory_group=group.name, memory_bytes=None)  # own cap: 4 GiB each
+        with create_sandbox("bwrap", limits=limits) as a, create_sandbox("bwrap", limits=limits) as b:
+            holder = a.spawn(_python(hold))
+            deadline = time.monotonic() + 30
+            while "held" not in holder.output() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "held" in holder.output() and holder.poll() is None
+            r = b.exec(_python("x = bytearray(150 << 20); print('allocated')"), timeout_s=30)
+            killed = holder.poll() is not None
+            assert killed or r.memory_limit, r  # 300 MiB of a 192 MiB budget: one of the two was stopped
+            victim = a if killed else b
+            assert "together reached their memory budget" in victim.memory_limit_reason()
+        with create_sandbox("bwrap", limits=SandboxLimits(memory_bytes=None)) as c:  # control: no group
+            both = c.exec(_python("x = bytearray(150 << 20); y = bytearray(150 << 20); print('allocated')"))
+            assert both.stdout == "allocated\n"
+    finally:
+        group.remove()
