@@ -234,6 +234,11 @@ class ModelFront:
             self.recorder.end(ex, status, None, body["error"]["message"])
             h._json(status, body, headers)
             return
+        except Exception as exc:  # a broken model is a server failure, answered and recorded as such
+            message = f"the model failed: {type(exc).__name__}: {exc}"
+            self.recorder.end(ex, 500, None, message)
+            h._json(500, error_body(500, message))
+            return
         name = req.model or self.model.name
         body = render_completion(resp, model=name)
         self.recorder.end(ex, 200, {"message": body["choices"][0]["message"],

@@ -60,6 +60,7 @@ class RefusalPart(BaseModel):
 
 ContentPart = Annotated[Union[TextPart, ImagePart, AudioPart, FilePart, RefusalPart], Field(discriminator="type")]
 Content = Union[str, list[ContentPart]]
+_PARTS: TypeAdapter[Any] = TypeAdapter(list[ContentPart])
 
 
 class ChatFormatError(ValueError):
@@ -140,8 +141,18 @@ def _calls(value: Any) -> list[ToolCall]:
 
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: Content | None = None
+    content: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _join(cls, value: Any) -> Any:
+        """An assistant's parts are text or refusals only (the API allows no other): kept as the
+        one string they make, which trajectories and `final_message` hold."""
+        if isinstance(value, list):
+            parts = _PARTS.validate_python(value)
+            return content_text(parts, where="assistant content")
+        return value
 
     @field_validator("tool_calls", mode="before")
     @classmethod
