@@ -100,6 +100,9 @@ class EnvConfig(BaseModel):
         "the list of the enabled tools."))
     tools: list[str] | None = Field(default=None, description=(
         "Expose only these tools (e.g. read, write, exec: a shorter prompt for small models); None: all."))
+    compact_tools: bool = Field(default=False, description=(
+        "Advertise each tool by its required parameters only, without descriptions: a prompt a few "
+        "hundred tokens shorter for small models (the tools themselves accept the same arguments)."))
 
 
 class Observation(BaseModel):
@@ -125,6 +128,17 @@ class StepResult(NamedTuple):
 
 class EnvError(ClawGymError):
     """The environment was used out of order (step before reset, after the end, ...)."""
+
+
+def compact_schema(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool schema cut to its name and required parameters (types kept, descriptions dropped)."""
+    fn = tool["function"]
+    params = fn.get("parameters") or {}
+    required = list(params.get("required") or [])
+    props = {k: {"type": v.get("type", "string")} for k, v in (params.get("properties") or {}).items()
+             if k in required or (fn["name"] == "edit" and k in ("old_string", "new_string"))}
+    return {"type": "function", "function": {"name": fn["name"], "parameters": {
+        "type": "object", "properties": props, "required": list(props)}}}
 
 
 class ClawEnv:
@@ -281,7 +295,8 @@ class ClawEnv:
         if self.tools is None:
             return []
         allowed = self.config.tools
-        return [t for t in self.tools.schemas() if allowed is None or t["function"]["name"] in allowed]
+        schemas = [t for t in self.tools.schemas() if allowed is None or t["function"]["name"] in allowed]
+        return [compact_schema(t) for t in schemas] if self.config.compact_tools else schemas
 
     @property
     def time_left_s(self) -> float:

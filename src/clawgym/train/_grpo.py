@@ -87,6 +87,9 @@ class GRPOTrainConfig:
     tools: list[str] | None = field(default_factory=lambda: ["read", "write", "edit", "exec"])
     """The tools the policy sees (fewer tools: a shorter prompt); None: all of them."""
     system_prompt: str | None = None
+    compact_tools: bool = False
+    """Advertise tools by their required parameters only (EnvConfig.compact_tools): the same
+    setting as collection and evaluation used, so the policy sees the prompt it was trained on."""
     backend: str = "bwrap"
     """Sandbox backend of the episodes and of verification."""
     concurrency: int | None = None
@@ -387,7 +390,7 @@ class RolloutFunc:
         self.tasks, self.cfg, self._model = tasks, cfg, model
         self.envs = envs  # None: local ClawEnv sessions; a RayEnvs: sessions on a Ray cluster
         self.env_config = EnvConfig(max_steps=cfg.max_env_steps, timeout_s=cfg.episode_timeout_s,
-                                    tools=cfg.tools, system_prompt=cfg.system_prompt)
+                                    tools=cfg.tools, system_prompt=cfg.system_prompt, compact_tools=cfg.compact_tools)
         self.episodes: list[Episode] = []  # the last batch (tests and logs read it)
         self.calls = 0
         self._lock = threading.Lock()
