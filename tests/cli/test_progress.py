@@ -9,7 +9,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 from clawgym.agent._install_progress import folder_bytes, run_watched
 from tests.synth.test_persona_pipeline import BACKEND, SCENARIOS, TAXONOMY, ReplayServer
