@@ -16,30 +16,46 @@ from clawgym.cli._common import app, err, out
 @app.command("demo")
 def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Demo folder (default runs/demo-<time>).")] = None,
              model: Annotated[str, typer.Option("--model", "-m", help="Base model: smollm2 or hf:PATH.")] = "smollm2",
-             train_tasks: Annotated[int, typer.Option(min=1, help="Train-split family tasks (teacher trajectories).")] = 12,
-             heldout_tasks: Annotated[int, typer.Option(min=0, help="Held-out seeds of the train families.")] = 6,
-             heldout_family_tasks: Annotated[int, typer.Option(min=0, help="Tasks of held-out families.")] = 2,
-             sft_steps: Annotated[int, typer.Option(min=1, help="SFT optimizer steps.")] = 16,
-             lr: Annotated[float, typer.Option("--lr", help="SFT learning rate.")] = 1e-4,
+             families: Annotated[Optional[list[str]], typer.Option("--family", help="A train family (repeatable; default ini_config_edit, fix_function_bug).")] = None,
+             heldout_families: Annotated[Optional[list[str]], typer.Option("--heldout-family", help="A held-out family (repeatable; default batch_rename).")] = None,
+             difficulty: Annotated[str, typer.Option(help="Task difficulty: easy, medium, hard or mixed (each family's own mix).")] = "easy",
+             train_tasks: Annotated[int, typer.Option(min=1, help="Train-split family tasks (teacher trajectories).")] = 48,
+             heldout_tasks: Annotated[int, typer.Option(min=0, help="Held-out seeds of the train families.")] = 32,
+             heldout_family_tasks: Annotated[int, typer.Option(min=0, help="Tasks of held-out families.")] = 8,
+             sft_steps: Annotated[int, typer.Option(min=1, help="Most SFT optimizer steps.")] = 400,
+             sft_seconds: Annotated[float, typer.Option(help="SFT wall-time budget in seconds (0: exactly --sft-steps).")] = 270.0,
+             lr: Annotated[float, typer.Option("--lr", help="SFT learning rate.")] = 2e-4,
              max_length: Annotated[int, typer.Option(help="Longest SFT example in tokens (longer ones are dropped).")] = 1536,
-             max_steps: Annotated[int, typer.Option(min=1, help="Most model turns per evaluation attempt.")] = 4,
-             turn_tokens: Annotated[int, typer.Option(min=1, help="Most tokens per model turn.")] = 160,
-             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Attempts at once.")] = 8,
+             tools: Annotated[str, typer.Option(help="The agent's tools in every phase, comma-separated.")] = "read,edit,exec",
+             full_tools: Annotated[bool, typer.Option("--full-tool-schemas", help="Advertise full tool schemas (default: compact).")] = False,
+             max_steps: Annotated[int, typer.Option(min=1, help="Most model turns per attempt (teacher, SFT data, GRPO, evaluation).")] = 5,
+             turn_tokens: Annotated[int, typer.Option(min=1, help="Most tokens per model turn (every phase).")] = 160,
+             grpo_steps: Annotated[int, typer.Option(min=0, help="GRPO steps from the SFT checkpoint (0: no GRPO phase).")] = 0,
+             grpo_generations: Annotated[int, typer.Option(min=2, help="Rollouts per task per GRPO step.")] = 4,
+             grpo_lr: Annotated[float, typer.Option("--grpo-lr", help="GRPO learning rate.")] = 2e-6,
+             device: Annotated[str, typer.Option(help="Where SFT and GRPO train: auto, cpu or cuda[:N].")] = "auto",
+             concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Attempts at once.")] = 16,
              seed: Annotated[int, typer.Option(help="Task and sampling seed.")] = 0,
              sandbox: Annotated[str, typer.Option(help="Sandbox backend.")] = "bwrap"):
     """ClawGym in miniature: synthesize family tasks, evaluate the base model on held-out tasks,
-    collect teacher trajectories on train tasks, fine-tune (SFT), evaluate again, and write one
-    report (before/after table, plot). About 10 minutes on 2 CPU cores with the defaults."""
+    collect teacher trajectories on train tasks, fine-tune (SFT; optionally GRPO after it), evaluate
+    again, and write one report (before/after table with intervals, tool use, trajectories side by
+    side, plot). About 10 minutes on 2 idle CPU cores with the defaults."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from clawgym.errors import ClawGymError
     from clawgym.runs import RunInterrupted
     from clawgym.train import DemoConfig, rich_table, run_demo
 
-    cfg = DemoConfig(out=str(out_dir) if out_dir else None, model=model, train_tasks=train_tasks,
+    cfg = DemoConfig(out=str(out_dir) if out_dir else None, model=model, families=families or None,
+                     heldout_families=heldout_families or None,
+                     difficulty=None if difficulty == "mixed" else difficulty, train_tasks=train_tasks,
                      heldout_tasks=heldout_tasks, heldout_family_tasks=heldout_family_tasks, sft_steps=sft_steps,
-                     learning_rate=lr, max_length=max_length, max_steps=max_steps, turn_tokens=turn_tokens,
-                     concurrency=concurrency, seed=seed, sandbox=sandbox)
+                     sft_seconds=sft_seconds or None, learning_rate=lr, max_length=max_length,
+                     tools=[t.strip() for t in tools.split(",") if t.strip()], compact_tools=not full_tools,
+                     max_steps=max_steps, turn_tokens=turn_tokens, grpo_steps=grpo_steps,
+                     grpo_generations=grpo_generations, grpo_learning_rate=grpo_lr, concurrency=concurrency,
+                     seed=seed, sandbox=sandbox, device=device)
     t0 = time.monotonic()
     tty = err.is_terminal
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -75,6 +91,17 @@ def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help
                                 info=f"loss {float(data['loss']):.3f}")
                 if not tty:
                     err.print(f"    SFT step {data.get('step')}/{data['total']}: loss {float(data['loss']):.3f}",
+                              highlight=False)
+            elif kind == "sft_data":
+                dropped = {k: v for k, v in data["dropped"].items() if k not in ("seen", "kept") and v}
+                err.print(f"    SFT examples: {data['examples']}"
+                          + (f" (dropped: {', '.join(f'{k} {v}' for k, v in dropped.items())})" if dropped else ""),
+                          highlight=False)
+            elif kind == "grpo_log" and "reward" in data:
+                progress.update(bar("GRPO", data["total"]), completed=data.get("step", 0),
+                                info=f"reward {float(data['reward']):.3f}")
+                if not tty:
+                    err.print(f"    GRPO step {data.get('step')}/{data['total']}: reward {float(data['reward']):.3f}",
                               highlight=False)
             elif kind == "run_summary":
                 s = data["summary"]

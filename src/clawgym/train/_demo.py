@@ -121,6 +121,8 @@ class DemoConfig:
     grpo_generations: int = 4
     grpo_learning_rate: float = 2e-6
     grpo_temperature: float = 1.0
+    device: str = "auto"
+    """Where SFT and GRPO train (auto: a GPU when there is one, else the CPU)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """More SFTTrainConfig settings."""
 
@@ -481,13 +483,13 @@ def run_demo(cfg: DemoConfig, on: Event | None = None) -> DemoResult:
     start("SFT")
     stats: Counter = Counter()
     data_cfg = SFTDataConfig(min_score=cfg.min_score, stop_reasons=("final",))
-    model, tokenizer = load_base(cfg.model)
+    model, tokenizer = load_base(cfg.model, cfg.device)
     dataset = _turn_lengths_ok(build_sft_dataset([teacher], data_cfg, stats), tokenizer, cfg.turn_tokens, stats)
     sft_cfg = SFTTrainConfig(runs=[str(teacher)], model=cfg.model, output_dir=str(folder / "sft"), data=data_cfg,
                              max_length=cfg.max_length, max_steps=cfg.sft_steps, epochs=cfg.epochs,
                              learning_rate=cfg.learning_rate, batch_size=cfg.batch_size,
                              lr_scheduler="constant" if cfg.sft_seconds else "cosine", warmup_steps=0,
-                             gradient_checkpointing=False, **cfg.extra)
+                             gradient_checkpointing=False, device=cfg.device, **cfg.extra)
     budget = _TimeBudget(cfg.sft_seconds) if cfg.sft_seconds else None
     total = cfg.sft_steps
     emit("sft_data", {"examples": len(dataset), "dropped": dict(stats)})
@@ -519,7 +521,7 @@ def run_demo(cfg: DemoConfig, on: Event | None = None) -> DemoResult:
                                max_env_steps=cfg.max_steps, max_completion_length=cfg.max_length,
                                episode_timeout_s=cfg.timeout_s, tools=list(cfg.tools),
                                system_prompt=cfg.system_prompt, compact_tools=cfg.compact_tools,
-                               backend=cfg.sandbox, seed=cfg.seed)
+                               backend=cfg.sandbox, seed=cfg.seed, device=cfg.device)
         gres = train_grpo(gcfg, tasks=sets["grpo"], on_log=lambda log: emit("grpo_log", {**log,
                                                                                          "total": cfg.grpo_steps}))
         grpo = {"steps": gres.steps, "seconds": round(gres.seconds, 1), "rewards": gres.rewards,
