@@ -128,6 +128,7 @@ class DemoConfig:
 
 
 DEFAULT_FAMILIES = ["ini_config_edit", "fix_function_bug"]
+GRPO_SEED_OFFSET = 100_000
 DEFAULT_HELDOUT_FAMILIES = ["batch_rename"]
 
 
@@ -368,8 +369,9 @@ def demo_tasks(cfg: DemoConfig) -> dict[str, list[Any]]:
             "heldout seeds": generate_tasks(cfg.heldout_tasks, cfg.seed, names=fams, split="heldout", difficulty=d),
             "heldout family": generate_tasks(cfg.heldout_family_tasks, cfg.seed, names=held, split="heldout",
                                              difficulty=d),
-            "grpo": generate_tasks(max(1, cfg.grpo_steps), cfg.seed + 1, names=fams, split="train", difficulty=d)
-            if cfg.grpo_steps else []}
+            # GRPO gets train-split seeds that SFT never saw (far above the SFT tasks' seeds)
+            "grpo": generate_tasks(max(1, cfg.grpo_steps), cfg.seed + GRPO_SEED_OFFSET, names=fams, split="train",
+                                   difficulty=d) if cfg.grpo_steps else []}
 
 
 def _default_folder() -> Path:
@@ -524,8 +526,11 @@ def run_demo(cfg: DemoConfig, on: Event | None = None) -> DemoResult:
                                backend=cfg.sandbox, seed=cfg.seed, device=cfg.device)
         gres = train_grpo(gcfg, tasks=sets["grpo"], on_log=lambda log: emit("grpo_log", {**log,
                                                                                          "total": cfg.grpo_steps}))
+        # groups whose rollouts all scored alike teach nothing (zero advantage): say how many did
+        zero_std = [float(e["frac_reward_zero_std"]) for e in gres.log if "frac_reward_zero_std" in e]
         grpo = {"steps": gres.steps, "seconds": round(gres.seconds, 1), "rewards": gres.rewards,
-                "learning_rate": cfg.grpo_learning_rate, "generations": cfg.grpo_generations}
+                "groups_without_variance": zero_std, "learning_rate": cfg.grpo_learning_rate,
+                "generations": cfg.grpo_generations}
         done("GRPO")
         start("evaluate GRPO")
         more["after GRPO"] = run("evaluate GRPO", "grpo-after", heldout, AGENT_SPEC,
