@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from clawgym import settings
 from clawgym.models._base import ModelError
 from clawgym.models._hf import HFModel
 
@@ -19,8 +20,7 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CLAWGYM_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "clawgym")
-    return Path(root) / "smollm2-135m-instruct"
+    return settings.current().cache_root() / "smollm2-135m-instruct"  # CLAWGYM_CACHE
 
 
 def gguf_path() -> Path:
@@ -34,8 +34,9 @@ def gguf_path() -> Path:
     return path
 
 
-def ensure_converted(dest: Path | None = None) -> Path:
-    """Convert the packaged GGUF to safetensors once (atomically, one process at a time)."""
+def ensure_converted(dest: Path | None = None, gguf: Path | None = None) -> Path:
+    """Convert the packaged GGUF (or the `gguf` file given: a copy carried to a machine without
+    the package) to safetensors once (atomically, one process at a time)."""
     dest = dest or cache_dir()
     if (dest / "model.safetensors").is_file():
         return dest
@@ -46,7 +47,7 @@ def ensure_converted(dest: Path | None = None) -> Path:
             return dest
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        src = gguf_path()
+        src = Path(gguf) if gguf is not None else gguf_path()
         tok = AutoTokenizer.from_pretrained(str(src.parent), gguf_file=src.name)
         model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name)
         model.hf_quantizer = None  # the weights are de-quantized float32 now: save them as such
@@ -63,4 +64,5 @@ def ensure_converted(dest: Path | None = None) -> Path:
 
 
 def load_smollm2(**kw) -> HFModel:
+    """SmolLM2 as an HFModel; `device` / `dtype` place it (see `HFModel.from_pretrained`)."""
     return HFModel.from_pretrained(ensure_converted(), name="SmolLM2-135M-Instruct", **kw)
