@@ -28,8 +28,10 @@ prepare)
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
   rm -rf "$G" && mkdir -p "$G/whl" "$G/w1" "$G/w2"
   py=${PYTHON:-.venv/bin/python}
-  # exact versions of what this checkout's venv runs (Python 3.12 wheels: the GPU image's Python)
-  pkgs=$($py -m pip list --format=freeze 2>/dev/null | grep -i -E '^(pydantic|pydantic_core|annotated.types|typing.inspection|tomli.w|trl|datasets|dill|multiprocess|tenacity|datasketch|fastapi|starlette|uvicorn|openai|jiter|distro|sniffio|gguf|transformers|accelerate|huggingface.hub|tokenizers|safetensors)==' | tr '\n' ' ')
+  # exact versions of what this checkout's venv runs (Python 3.12 wheels: the GPU image's Python).
+  # transformers, accelerate, tokenizers, huggingface-hub and safetensors are the image's own
+  # (transformers 5.17 there, which trl 1.16 accepts): their wheels (~15 MB) would not fit call 1.
+  pkgs=$($py -m pip list --format=freeze 2>/dev/null | grep -i -E '^(pydantic|pydantic_core|annotated.types|typing.inspection|tomli.w|trl|datasets|dill|multiprocess|tenacity|datasketch|fastapi|starlette|uvicorn|openai|jiter|distro|sniffio|gguf)==' | tr '\n' ' ')
   echo "wheels: $pkgs"
   # shellcheck disable=SC2086
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
@@ -39,7 +41,10 @@ prepare)
   sha256sum "$gguf" | cut -d' ' -f1 > "$G/w2/gguf.sha256"
   split -b 48M "$gguf" "$G/part."
   mv "$G/part.aa" "$G/w1/" && mv "$G/part.ab" "$G/w2/"
-  du -sh "$G"/* && echo "call 1 carries $(du -sch "$G/whl" "$G/w1" | tail -1 | cut -f1) + the tree; call 2 $(du -sh "$G/w2" | cut -f1) + the tree"
+  du -sh "$G"/*
+  one=$(du -scm "$G/whl" "$G/w1" | tail -1 | cut -f1)
+  echo "call 1 carries ${one} MiB + the working tree (~3 MiB); call 2 $(du -sm "$G/w2" | cut -f1) MiB + the tree (limit 64 MiB a call)"
+  [ "$one" -le 60 ] || { echo "call 1 is too big: drop wheels the image already has" >&2; exit 1; }
   ;;
 part1)
   mkdir -p "$W"
