@@ -25,6 +25,7 @@ the canonical split: GRPO trains on the sampled ids, evaluation re-renders, the 
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -199,8 +200,6 @@ class ChatRenderer:
 
 def _decoded(raw: Any) -> Any:
     """Arguments as an object for a native template (JSON text that does not decode stays text)."""
-    import json
-
     if isinstance(raw, str):
         try:
             return json.loads(raw)
