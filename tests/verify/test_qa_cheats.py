@@ -257,3 +257,15 @@ def test_universal_answers_skip_duplicates_and_apply_deletions():
     assert universal_variants(task, ref, [dup]) == {}
     v = universal_variants(task, ref, [dup, other])
     assert v["union"] == {"b.txt": b"y"} and v["answer_of:o"] == {"a.tmp": b"x", "b.txt": b"y"}
+
+
+@requires_bwrap
+def test_sanity_first_skips_the_cheating_probes_of_a_broken_verifier():
+    broken = b'import json\nprint(json.dumps({"done": 1}))\n'  # credits the untouched workspace
+    full = qa_task(sum_task(broken))
+    quick = qa_task(sum_task(broken), sanity_first=True)
+    assert full.checks["noop"].status == quick.checks["noop"].status == "fail"
+    assert full.checks["shell"].status == "fail"  # the whole picture, as `clawgym tasks qa` shows it
+    assert all(quick.checks[p].status == "skipped" and "noop" in quick.checks[p].detail
+               for p in ("tampered_inputs", "shell", "universal", "overdoing", "answer_key", "other_format"))
+    assert quick.checks["runtime"].detail["sandbox_sessions"] < full.checks["runtime"].detail["sandbox_sessions"]

@@ -350,7 +350,7 @@ class _Run:
             task = self.task_of(spec, draft, ans.value.check_py)
             with self.sandbox_slots:
                 qa = qa_task(task, backend=self.cfg.backend, reference=reference,
-                             reference_error=why if reference is None else None, others=others)
+                             reference_error=why if reference is None else None, others=others, sanity_first=True)
             failures = {k: c.detail for k, c in qa.checks.items() if c.status == "fail"}
             rounds.append({"passed": qa.passed, "checks": {k: c.status for k, c in qa.checks.items()}})
             if qa.passed:
@@ -365,10 +365,15 @@ class _Run:
     def rubric(self, spec: TaskSpec, draft: dict[str, Any], check_py: str, usage: StageUsage):
         if not self.cfg.rubric:
             return "skipped", "rubrics disabled", {"kind": "disabled"}
+        # a rubric rule reads one file: per-record patterns stand for the files the reference wrote
+        ref = self._ok(spec, "reference")
+        written = sorted(ref.payload["outputs"]) if ref is not None else []
+        files = list(dict.fromkeys([*(p for p in draft["output_files"] if not is_pattern(p)), *written]))
         try:
-            ans = self.engine.structured("rubric", rubric_messages(draft, check_py), RubricAnswer, usage=usage,
+            ans = self.engine.structured("rubric", rubric_messages({**draft, "output_files": files}, check_py),
+                                         RubricAnswer, usage=usage,
                                          params=self.params(spec, self.cfg.temperature, "rubric"),
-                                         context={"outputs": draft["output_files"]})
+                                         context={"outputs": files})
         except Rejected as r:
             return "skipped", f"no usable rubric ({r.reason}); the task keeps its code checks", {"kind": "invalid"}
         if ans.value.skip_rubric:

@@ -262,7 +262,8 @@ class _Scorer:
 
 def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: float = 0.0, backend: str = "bwrap",
             reference: dict[str, bytes] | None = None, reference_error: str | None = None,
-            others: Sequence[ReferenceDiff] | None = None, workers: int = 1, **verify_kwargs: Any) -> QAResult:
+            others: Sequence[ReferenceDiff] | None = None, workers: int = 1, sanity_first: bool = False,
+            **verify_kwargs: Any) -> QAResult:
     """Run the probes on one task's verifier.
 
     `reference`: the workspace after the reference solution (path -> bytes), when the caller
@@ -270,7 +271,8 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
     here, once: every other probe workspace is derived from its output. `others`: what the
     reference solutions of the other tasks of the same family or route did (`reference_diff`),
     for the universal-answer probe (skipped without them). `workers`: verification sandboxes
-    at a time for this task's probe workspaces."""
+    at a time for this task's probe workspaces. `sanity_first`: when a sanity probe fails, skip
+    the cheating probes (a repair loop fixes the basics first, for fewer sandbox sessions)."""
     checks: dict[str, ProbeResult] = {}
     sc = _Scorer(task, workers, {"aggregation": aggregation, "backend": backend, **verify_kwargs})
     initial = {f.path: f.data for f in task.workspace}
@@ -316,9 +318,11 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
     same = (second.score, second.checks, second.status) == (first.score, first.checks, first.status)
     checks["determinism"] = ProbeResult(status="pass" if same else "fail",
                                         detail={"first": first.score, "second": second.score})
-    if not scored:
+    broken = sorted(k for k, c in checks.items() if c.status == "fail")
+    if not scored or (sanity_first and broken):
+        why = "needs a reference output that scores" if not scored else f"not run: {', '.join(broken)} failed first"
         for name in CHEAT_PROBES:
-            checks[name] = ProbeResult(status="skipped", detail="needs a reference output that scores")
+            checks[name] = ProbeResult(status="skipped", detail=why)
     else:
         checks.update(_cheat_probes(task, sc, reference, ref_result.score, paths, others))
     budget = task.limits.verify_timeout_s or DEFAULT_VERIFY_TIMEOUT_S
