@@ -245,3 +245,39 @@ def test_tasks_qa_passes_on_a_sample(tmp_path):
         assert ln["passed"], ln
         assert not [k for k, v in ln["checks"].items() if v["status"] == "fail"], ln
         assert ln["checks"]["reference"]["status"] == "pass" and ln["checks"]["noop"]["status"] == "pass"
+
+
+@requires_bwrap
+@pytest.mark.parametrize("name", sorted(PROSE))
+def test_prose_rubric_is_judged_on_the_output_and_weighted(name, tmp_path):
+    """A scripted judge over real HTTP sees the output each rule names; the score is the declared
+    mix, and even a judge fooled into full marks cannot lift an answer's shell above 0.3."""
+    from clawgym.models._openai import OpenAIModel
+    from clawgym.verify import reference_outputs, verify
+    from clawgym.verify._rubric import JudgeCache
+    from tests.openai_server import FaultServer, completion
+
+    task = generate_task(name, 3)
+    ref, why = reference_outputs(task)
+    assert ref is not None, why
+    w_code, w_rubric = task.weights()
+    judged = {r.file_path for r in task.rubric.rules}
+    assert judged <= set(ref) and all(ref[p] != {f.path: f.data for f in task.workspace}.get(p) for p in judged)
+    assert abs(w_code + w_rubric - 1) < 1e-9 and 0 < w_rubric <= 0.3
+    verdict = lambda s: ("json", completion(json.dumps({"score": s, "reason": "scripted"})))  # noqa: E731
+    archive = lambda files: tar_files([TaskFile(path=p, data=d) for p, d in files.items()])  # noqa: E731
+    with FaultServer([], default=verdict(0.5)) as srv:
+        judge = OpenAIModel("judge", base_url=srv.url, api_key="k", backoff_s=0.01, total_timeout_s=5)
+        r = verify(task, archive=archive(ref), judge=judge, judge_cache=JudgeCache(tmp_path / "a"))
+        prompts = [q["body"]["messages"][1]["content"] for q in srv.requests]
+    assert r.rubric_status == "judged" and r.code_score == 1.0
+    assert abs(r.score - (w_code * 1.0 + w_rubric * 0.5)) < 1e-9
+    out = next(iter(judged))
+    first_line = ref[out].decode().strip().splitlines()[0]
+    assert len(prompts) == len(task.rubric.rules) and all(first_line in p for p in prompts)
+    initial = {f.path: f.data for f in task.workspace}
+    shell = {**ref, **{p: b"Here is the document you asked for.\n" for p in ref if initial.get(p) != ref[p]}}
+    with FaultServer([], default=verdict(1)) as srv:
+        judge = OpenAIModel("judge", base_url=srv.url, api_key="k", backoff_s=0.01, total_timeout_s=5)
+        fooled = verify(task, archive=archive(shell), judge=judge, judge_cache=JudgeCache(tmp_path / "b"))
+    assert fooled.rubric_score == 1.0 and fooled.code_score == 0.0 and fooled.score <= 0.3 + 1e-9
