@@ -86,7 +86,7 @@ def statuses(r) -> dict[str, str]:
 
 @requires_bwrap
 def test_a_sound_verifier_is_not_flagged():
-    r = qa_task(sum_task(SOUND))
+    r = qa_task(sum_task(SOUND), workers=2)
     assert r.passed, r
     st = statuses(r)
     for name in ("reference", "tampered_inputs", "shell", "overdoing", "other_format", "mutations"):
@@ -173,7 +173,7 @@ if payload:
     Path(payload).unlink(missing_ok=True)
 feed = %s
 r = subprocess.run([sys.executable, "-I", "-c", %r, str(ws / "src" / "calc.py")], input=json.dumps(feed),
-                   capture_output=True, text=True, timeout=20, cwd=tempfile.gettempdir(), env={})
+                   capture_output=True, text=True, timeout=20, cwd=tempfile.gettempdir(), env=%s)
 try:
     got = json.loads(r.stdout.strip().splitlines()[-1])
 except Exception:
@@ -181,9 +181,11 @@ except Exception:
 print(json.dumps({"cases": sum(g == w for g, (_, w) in zip(got, cases)) / len(cases)}))
 """
 # the expected values travel on the agent's stdin (the checks are gone by then)
-ON_STDIN = SUBPROCESS % (b"cases", RUNNER.replace("mod.add(*a) for a in", "mod.add(*a) for a, _ in").encode())
+ON_STDIN = SUBPROCESS % (b"cases", RUNNER.replace("mod.add(*a) for a in", "mod.add(*a) for a, _ in").encode(), b"{}")
+# ... or in the environment of the agent's process
+IN_ENV = SUBPROCESS % (b"[a for a, _ in cases]", RUNNER.encode(), b'{"EXPECTED_RESULTS": json.dumps([w for _, w in cases])}')
 # only the arguments travel; the checks and the payload are gone: nothing to find
-SOUND_CALC = SUBPROCESS % (b"[a for a, _ in cases]", RUNNER.encode())
+SOUND_CALC = SUBPROCESS % (b"[a for a, _ in cases]", RUNNER.encode(), b"{}")
 
 
 def calc_task(check: bytes) -> Task:
@@ -194,7 +196,8 @@ def calc_task(check: bytes) -> Task:
 
 
 @requires_bwrap
-@pytest.mark.parametrize("check, channel", [(IN_PROCESS, "files"), (ON_STDIN, "stdin")], ids=["files", "stdin"])
+@pytest.mark.parametrize("check, channel", [(IN_PROCESS, "files"), (ON_STDIN, "stdin"), (IN_ENV, "env")],
+                         ids=["files", "stdin", "env"])
 def test_an_answer_key_within_reach_is_caught(check, channel):
     r = qa_task(calc_task(check))
     assert r.checks["reference"].status == "pass", r.checks["reference"]
