@@ -34,6 +34,17 @@ class Agent(ABC):
     def config(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    def env_config(self) -> EnvConfig | None:
+        """The budgets of the environment `rollout()` plays this agent in (None: the defaults and
+        the task's limits). An agent that steps the environment gives its own."""
+        return None
+
+    def episode(self, env: ClawEnv, task: Task, traj: Trajectory) -> None:
+        """Play one episode of `task` in `env`, filling `traj`; `rollout()` ends it (the one
+        finisher: export, verification). This default is a black-box agent's: the episode's
+        sandbox session starts (`env.begin`) and `run` acts in it."""
+        self.run(task, env.begin(task, traj.sample, trajectory=traj), traj, env.on_event)
+
 
 class NoopAgent(Agent):
     name = "noop"
@@ -77,41 +88,52 @@ class LLMAgent(Agent):
     def config(self) -> dict[str, Any]:
         return {"name": self.name, **self.cfg.model_dump(exclude={"sampling", "system_prompt"}, exclude_none=True)}
 
+    def env_config(self) -> EnvConfig:
+        return self.cfg
+
+    def episode(self, env: ClawEnv, task: Task, traj: Trajectory) -> None:
+        """The rollout's episode: `env` makes the sandbox and the conversation, the model steps it."""
+        traj.model, traj.sampling = self.model.config(), self.cfg.sampling.given()
+        env.reset(task, traj.sample, trajectory=traj)
+        self.play(env)
+
     def run(self, task, sandbox, traj, on_event=None) -> None:
-        """A loop over the environment (`ClawEnv`), attached to the rollout's sandbox: the model
-        answers, the environment runs the tools and keeps the budgets and the record."""
-        cfg = self.cfg
-        env = ClawEnv(cfg, on_event=on_event)
-        traj.model, traj.sampling = self.model.config(), cfg.sampling.given()
+        """The same loop over an environment attached to a sandbox someone else owns (who then
+        verifies it): the model answers, the environment runs the tools and keeps the record."""
+        env = ClawEnv(self.cfg, on_event=on_event)
+        traj.model, traj.sampling = self.model.config(), self.cfg.sampling.given()
         env.reset(task, sandbox=sandbox, trajectory=traj)
         try:
-            while True:
-                left = env.time_left_s
-                if left <= 0:
-                    env.stop("timeout")
-                    return
-                try:  # the model gets what is left of the agent's wall time, and no more
-                    resp = self.model.chat(env.messages, env.tool_schemas, cfg.sampling, timeout_s=left)
-                except ContextLengthError:
-                    env.stop("context_length")
-                    return
-                except ModelError as exc:  # unreachable, hung or answering garbage: not the agent's fault
-                    env.stop("model_error", status="infra_error", error=str(exc))
-                    return
-                result = env.step(resp)
-                if result.terminated or result.truncated:
-                    return
+            self.play(env)
         finally:
             env.close()
 
+    def play(self, env: ClawEnv) -> None:
+        """Step a reset environment until the episode ends: the model gets what is left of the
+        wall time; a model that fails or outgrows its context ends the episode with the reason."""
+        cfg = self.cfg
+        while True:
+            left = env.time_left_s
+            if left <= 0:
+                env.stop("timeout")
+                return
+            try:  # the model gets what is left of the agent's wall time, and no more
+                resp = self.model.chat(env.messages, env.tool_schemas, cfg.sampling, timeout_s=left)
+            except ContextLengthError:
+                env.stop("context_length")
+                return
+            except ModelError as exc:  # unreachable, hung or answering garbage: not the agent's fault
+                env.stop("model_error", status="infra_error", error=str(exc))
+                return
+            result = env.step(resp)
+            if result.terminated or result.truncated:
+                return
+
 
 def make_agent(name: str, model: ChatModel | None = None, config: AgentConfig | None = None) -> Agent:
-    if name == "llm":
-        if model is None:
-            raise ValueError("the llm agent needs a model (--model)")
-        return LLMAgent(model, config)
-    if name == "oracle":
-        return OracleAgent()
-    if name == "noop":
-        return NoopAgent()
-    raise ValueError(f"unknown agent {name!r}; choose llm, oracle or noop")
+    """An agent by its registered name (llm, oracle, noop, openclaw) or `module:Class`: the one
+    registry (`clawgym.registry`) builds it. Raises `RegistryError` (a ValueError) for an unknown
+    name, a missing extra, or a model-driven agent without a model."""
+    from clawgym import registry
+
+    return registry.make_agent(name, model, config)

@@ -18,12 +18,15 @@ finished (a reply with no tool call that ended by itself); `truncated` means a b
 episode (steps, wall time, tokens, context, malformed calls, or a turn cut off at its token limit
 without a tool call: `max_tokens`, never `final`) or something failed (`info["stop_reason"]`).
 The system prompt lists only the tools the episode enables (`{tools}` in a custom prompt). The reward is
-0 until the episode ends; then, for an environment that owns its sandbox, the final workspace is
-exported once every agent process has stopped and verified in a fresh sandbox (as `rollout()`
-does), and the reward is the verifier's score. Everything is recorded in `env.trajectory`.
+0 until the episode ends; then, for an environment that owns its sandbox, the one finisher
+(`_finish`) stops every agent process, exports the final workspace and verifies it in a fresh
+sandbox, and the reward is the verifier's score. Everything is recorded in `env.trajectory`,
+with the seconds of each phase (set-up, agent, export, verification) in `trajectory.timing`.
 
-An environment can also be attached to a sandbox someone else owns (`reset(task, sandbox=sb,
-trajectory=traj)`): that is how `LLMAgent.run` works inside `rollout()`, which verifies itself.
+`rollout()` is a loop over this environment: an LLM agent steps it; a black-box agent (OpenClaw,
+the oracle) gets the episode's sandbox from `begin()` and the episode ends with `stop()`, through
+the same finisher. An environment can also be attached to a sandbox someone else owns
+(`reset(task, sandbox=sb, trajectory=traj)`): nothing is verified or closed then.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from clawgym.agent._trajectory import StepRecord, StopReason, Trajectory, digest
 from clawgym.errors import ClawGymError
 from clawgym.models import ModelResponse, ToolCall, Usage
 from clawgym.sandbox import OperationError, Sandbox, SandboxLimitExceeded, SandboxLimits, create_sandbox
+from clawgym.settings import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT_S
 from clawgym.tasks import Task
 from clawgym.verify import Aggregation, VerifyResult
 from clawgym.verify import verify as verify_workspace
@@ -168,19 +172,12 @@ class ClawEnv:
         `sandbox`, which stays the caller's: not verified, not closed here). `seed` is recorded
         as the trajectory's sample number (tasks are deterministic; sampling seeds belong to the
         policy). Returns the system and user messages and the tool schemas."""
-        self.close()
         cfg = self.config
-        self.task, self.reward, self.done, self._malformed = task, 0.0, False, 0
         if sandbox is None:
-            sandbox = create_sandbox(self.backend, files=task.workspace, mount_path=task.mount_path,
-                                     limits=self.limits)
-            self._owned = True
-        self.sandbox = sandbox
-        self.trajectory = trajectory if trajectory is not None else \
-            Trajectory(task_id=task.id, sample=seed or 0, agent={"name": "env"})
-        self.max_steps = cfg.max_steps or task.limits.max_steps or 30
-        self.timeout_s = cfg.timeout_s or task.limits.timeout_s or 600.0
-        self.max_tokens = cfg.max_tokens or task.limits.max_tokens
+            sandbox = self.begin(task, seed, trajectory=trajectory)
+        else:
+            self.close()
+            self._open(task, seed, sandbox, trajectory)
         self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
         traj = self.trajectory
         traj.tools = self.tool_schemas
@@ -193,13 +190,40 @@ class ClawEnv:
                                                       UserMessage(content=task.instruction)],
                            tools=traj.tools)
 
+    def begin(self, task: Task, seed: int | None = None, *, trajectory: Trajectory | None = None) -> Sandbox:
+        """Start an episode's sandbox session alone, for an agent that brings its own conversation
+        and tools (OpenClaw, the oracle): a fresh sandbox from the task's workspace (its set-up
+        timed), the record and the clock. The agent acts in the returned sandbox; `stop()` ends
+        the episode through the same finisher as `step` (export, verification). `reset` is
+        `begin` plus the conversation and the tools."""
+        self.close()
+        traj = trajectory if trajectory is not None else Trajectory(task_id=task.id, sample=seed or 0,
+                                                                    agent={"name": "env"})
+        t = time.monotonic()
+        sandbox = create_sandbox(self.backend, files=task.workspace, mount_path=task.mount_path, limits=self.limits)
+        traj.timing.setup_s = time.monotonic() - t
+        self._open(task, seed, sandbox, traj)
+        self._owned = True
+        return sandbox
+
+    def _open(self, task: Task, seed: int | None, sandbox: Sandbox, trajectory: Trajectory | None) -> None:
+        cfg = self.config
+        self.task, self.reward, self.done, self._malformed = task, 0.0, False, 0
+        self.sandbox = sandbox
+        self.trajectory = trajectory if trajectory is not None else \
+            Trajectory(task_id=task.id, sample=seed or 0, agent={"name": "env"})
+        self.max_steps = cfg.max_steps or task.limits.max_steps or DEFAULT_MAX_STEPS
+        self.timeout_s = cfg.timeout_s or task.limits.timeout_s or DEFAULT_TIMEOUT_S
+        self.max_tokens = cfg.max_tokens or task.limits.max_tokens
+        self._start = self._last = time.monotonic()
+
     def step(self, action: ModelResponse | AssistantMessage | dict[str, Any] | str, *,
              usage: Usage | None = None, token_ids: list[int] | None = None,
              logprobs: list[float] | None = None, finish_reason: str | None = None) -> StepResult:
         """Apply one assistant turn: record it, run its tool calls in the sandbox, check the
         budgets. A `ModelResponse` brings its own usage, token ids and logprobs; for the other
         forms pass them as keywords (usage counts toward `max_tokens` and `context_tokens`)."""
-        traj, tools = self._live()
+        traj = self._live()
         now = time.monotonic()
         step = StepRecord(index=len(traj.steps), started_s=round(self._last - self._start, 4),
                           model_s=now - self._last)
@@ -256,8 +280,9 @@ class ClawEnv:
     def stop(self, reason: StopReason, *, status: str | None = None, error: str | None = None) -> StepResult:
         """End the episode from outside a step: the policy could not answer (`model_error`,
         `context_length`), the wall time ran out before it was asked (`timeout`), ... The
-        episode is truncated and (for an owned sandbox) verified as it stands."""
-        traj, _ = self._live()
+        episode is truncated and (for an owned sandbox) verified as it stands. A black-box agent's
+        episode (`begin`) ends here too, with the stop reason the agent recorded."""
+        traj = self._live(tools=False)
         if status is not None:
             traj.status = status  # type: ignore[assignment]
             traj.error = error
@@ -304,12 +329,15 @@ class ClawEnv:
         return self.timeout_s - (time.monotonic() - self._start) if self.task is not None else 0.0
 
     # -- internals ---------------------------------------------------------------------------
-    def _live(self) -> tuple[Trajectory, ToolBox]:
-        if self.trajectory is None or self.tools is None:
+    def _live(self, *, tools: bool = True) -> Trajectory:
+        if self.trajectory is None or self.task is None:
             raise EnvError("call reset(task) before step()")
         if self.done:
             raise EnvError(f"the episode has ended ({self.trajectory.stop_reason}); call reset(task) for another")
-        return self.trajectory, self.tools
+        if tools and self.tools is None:
+            raise EnvError("this episode has no tools to step (it was started with begin(), a black-box agent's, "
+                           "or closed): end it with stop(), or start one with reset(task)")
+        return self.trajectory
 
     def _call(self, call: ToolCall, step: StepRecord) -> ToolMessage:
         assert self.tools is not None
@@ -351,24 +379,35 @@ class ClawEnv:
         return StepResult(out, self.reward, terminated, not terminated, self._info(reason))
 
     def _finish(self) -> None:
-        """Stop everything the agent left running, export the workspace and verify it in a fresh
-        sandbox (what rollout() does after agent.run), then free the session."""
+        """The one finisher of every episode that owns its sandbox (`rollout()` ends here too):
+        stop everything the agent left running, export the final workspace, verify it in a fresh
+        sandbox of its own, then free the session; each phase timed into `trajectory.timing`.
+
+        A sandbox limit the agent broke ends as the agent's failure; a workspace filled to its size
+        cap is an honest 0, never a verifier error; an export that fails is the infrastructure's."""
         traj, task, sb = self.trajectory, self.task, self.sandbox
         assert traj is not None and task is not None and sb is not None
-        traj.agent_s = time.monotonic() - self._start
+        timing = traj.timing
+        traj.agent_s = timing.agent_s = time.monotonic() - self._start
         sb.deadline = None  # the agent's budget is spent; stopping and export have their own bounds
         if self.tools is not None:
             self.tools.close()
             self.tools = None
+        limits = sb.limits
+        t = time.monotonic()
         try:
-            sb.kill_all()
+            sb.kill_all()  # nothing the agent left running may touch the files from here on
+            if _filled(sb):  # the agent's doing: an honest 0, never a verifier error
+                traj.status, traj.stop_reason = "agent_error", "sandbox_limit"
+                traj.error = (f"the agent filled its workspace to the size cap ({limits.workspace_bytes} bytes): "
+                              "not verified, scored 0")
+                return
             archive = sb.export()
-        except OperationError as exc:
+        except OperationError as exc:  # the export refused what the agent left (a file flood, ...)
             if self.verify:
                 traj.verification = VerifyResult(task_id=task.id, status="verifier_error", score=0.0,
                                                  aggregation=self.aggregation,
                                                  error=f"the final workspace was refused: {exc}")
-            self.close()
             return
         except ClawGymError as exc:
             if traj.status == "done":
@@ -379,23 +418,39 @@ class ClawEnv:
             if self.verify:
                 traj.verification = VerifyResult(task_id=task.id, status="verifier_error", score=0.0,
                                                  aggregation=self.aggregation, error=f"no workspace to verify: {exc}")
-            self.close()
             return
-        self.close()
+        finally:
+            timing.export_s = time.monotonic() - t
+            self.close()
         with archive:
             traj.diff = workspace_diff(task.workspace, digest(archive))
+            timing.export_s = time.monotonic() - t
             if self.verify:
                 archive.seek(0)
                 t = time.monotonic()
-                traj.verification = verify_workspace(task, archive=archive, aggregation=self.aggregation,
-                                                     backend=self.backend, transcript=traj.messages,
-                                                     final_message=traj.final_message, **self.verify_kwargs)
-                traj.verify_s = time.monotonic() - t
+                kwargs = {"limits": SandboxLimits(workspace_bytes=limits.workspace_bytes,
+                                                  memory_group=limits.memory_group), **self.verify_kwargs}
+                try:
+                    traj.verification = verify_workspace(task, archive=archive, aggregation=self.aggregation,
+                                                         backend=self.backend, transcript=traj.messages,
+                                                         final_message=traj.final_message, **kwargs)
+                finally:
+                    traj.verify_s = timing.verify_s = time.monotonic() - t
                 self.reward = traj.verification.score
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         if self.on_event is not None:
             self.on_event(kind, data)
+
+
+FULL_BYTES = 1 << 20  # a workspace with less than this left was filled to its cap
+
+
+def _filled(sb: Sandbox) -> bool:
+    """Whether the agent filled its workspace to the size cap (writes past it failed with "No
+    space left on device"). Only a capped mount can be full; a backend without one never is."""
+    free = sb.workspace_free_bytes()
+    return free is not None and free < FULL_BYTES
 
 
 def run_policy(env: ClawEnv, task: Task, policy: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any],

@@ -41,6 +41,17 @@ class StepRecord(BaseModel):
     logprobs: list[float] | None = None
 
 
+class Timing(BaseModel):
+    """Seconds each phase of an episode took (Harbor's trial timing), filled by the one finisher
+    as the phases end: a rollout that fails in one phase still shows what the others cost. None:
+    the phase did not run (no verification asked, an export that failed, an attached sandbox)."""
+
+    setup_s: float | None = Field(default=None, description="Making the sandbox session from the workspace.")
+    agent_s: float | None = Field(default=None, description="The agent's episode, model calls and tools included.")
+    export_s: float | None = Field(default=None, description="Stopping the agent's processes, exporting the workspace.")
+    verify_s: float | None = Field(default=None, description="Verification in a fresh sandbox.")
+
+
 class FileChange(BaseModel):
     path: str
     path_b64: str | None = Field(default=None, description="The name's raw bytes, when it is not UTF-8.")
@@ -70,6 +81,7 @@ class Trajectory(BaseModel):
     started_at: float = Field(default_factory=time.time)
     agent_s: float = 0.0
     verify_s: float = 0.0
+    timing: Timing = Field(default_factory=Timing, description="Seconds per phase: set-up, agent, export, verification.")
     diff: list[FileChange] = Field(default_factory=list)
     verification: VerifyResult | None = None
     model_requests: list[dict[str, Any]] = Field(
