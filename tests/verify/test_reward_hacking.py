@@ -160,9 +160,7 @@ def test_special_files_left_in_the_workspace_do_not_break_verification():
 
 
 def test_a_file_flood_is_a_bounded_verifier_error(monkeypatch):
-    import clawgym.sandbox._files as files
-
-    monkeypatch.setattr(files, "MAX_WORKSPACE_ENTRIES", 500)
+    monkeypatch.setenv("CLAWGYM_MAX_WORKSPACE_ENTRIES", "500")  # read through the settings, at use
     traj = rollout(_task(), LLMAgent(ScriptedModel(_calls([("exec", "mkdir -p flood && cd flood && touch $(seq 1 2000)")])
                                                    + ["done"])))
     assert traj.verification.status == "verifier_error" and traj.score == 0.0

@@ -50,6 +50,7 @@ from clawgym.models import (
     render_stream,
 )
 from clawgym.sandbox import create_sandbox
+from clawgym.settings import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT_S
 from clawgym.tasks import TaskFile
 
 LEAN_CONTEXT = 32768  # a model whose context window is smaller gets OpenClaw's lean prompt
@@ -333,8 +334,8 @@ class OpenClawAgent(Agent):
         if not sandbox.isolates:
             raise ClawGymError("the openclaw agent needs an isolating sandbox (bwrap or docker): its HOME, "
                                "state and network must be the session's own; pass --sandbox bwrap")
-        max_steps = self.cfg.max_steps or task.limits.max_steps or 30
-        timeout = self.cfg.timeout_s or task.limits.timeout_s or 600.0
+        max_steps = self.cfg.max_steps or task.limits.max_steps or DEFAULT_MAX_STEPS
+        timeout = self.cfg.timeout_s or task.limits.timeout_s or DEFAULT_TIMEOUT_S
         start = time.monotonic()
         recorder = _Recorder(max_steps, start + timeout)
         upstream = self.endpoint or _direct_endpoint(self.model)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
 import typer
@@ -43,8 +44,33 @@ def wide_outside_a_terminal() -> None:
         typer.rich_utils.MAX_WIDTH = PIPE_WIDTH
 
 
+def read_settings() -> None:
+    """Read every variable the library honours, once, here at the entry point, and install the
+    result as the default below (`clawgym.settings.use`): nothing under the CLI reads the
+    environment. A deprecated name is said on stderr; a bad value stops with the variable named."""
+    from pydantic import ValidationError
+
+    from clawgym import settings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        try:
+            chosen = settings.Settings.from_env()
+        except ValidationError as exc:
+            names = {name: var for var, name in settings.Settings.variable_fields().items()}
+            for e in exc.errors():
+                where = str(e["loc"][0]) if e["loc"] else "?"
+                err.print(f"[red]error:[/red] {names.get(where, where)}={e.get('input')!r}: {e['msg']}; "
+                          "fix or unset it", highlight=False)
+            sys.exit(2)
+    for w in caught:
+        err.print(f"warning: {w.message}", highlight=False)
+    settings.use(chosen)
+
+
 def main() -> None:
     wide_outside_a_terminal()
+    read_settings()
     try:
         command()(prog_name="clawgym")
     except KeyboardInterrupt:

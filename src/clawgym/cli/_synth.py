@@ -13,6 +13,14 @@ from rich.table import Table
 
 from clawgym.cli._common import _fail, app, err, out
 
+
+def _api_key() -> str | None:
+    """The key to keep out of every ledger and log (OPENAI_API_KEY, through the settings)."""
+    from clawgym.settings import current
+
+    key = current().openai_api_key
+    return key.get_secret_value() if key else None
+
 synth_app = typer.Typer(help="Synthesize tasks (procedural families: `synth families`).", no_args_is_help=True)
 app.add_typer(synth_app, name="synth")
 
@@ -191,14 +199,13 @@ def synth_persona(
     """Synthesize verified tasks top-down: persona + subcategory + operations -> instruction, workspace,
     reference solution (run in a sandbox) -> dedup -> judge (sees the input files) -> check.py that must
     pass `tasks qa` -> optional rubric. Resumable: after a crash, run the same command again."""
-    import os
 
     from clawgym.errors import ClawGymError
     from clawgym.synth import PersonaConfig, Pricing, Redactor, synthesize_personas
 
     if not model:
         _fail("--model is required, e.g. --model openai:gpt-4o-mini (OPENAI_BASE_URL / OPENAI_API_KEY)")
-    redactor = Redactor([os.environ.get("OPENAI_API_KEY")])
+    redactor = Redactor([_api_key()])
     chat = _model(model, request_timeout, model_timeout)
     config = PersonaConfig(
         out=out_path, n=n, seed=seed, personas=personas, taxonomy=taxonomy, operations=operations,
@@ -278,7 +285,6 @@ def synth_skills(
     fixed seed, then the persona route's stages with the skills installed at skills/<name>/: generate,
     reference run (+ one run per skill removed: the task must need it), dedup, judge, check.py through
     `tasks qa`, rubric. Resumable: after a crash, run the same command again."""
-    import os
 
     from clawgym.errors import ClawGymError
     from clawgym.synth import Redactor, SkillsConfig, annotate_skills, load_skills, synthesize_skills
@@ -307,7 +313,7 @@ def synth_skills(
         _fail("--out is required (the run folder)")
     if not model:
         _fail("--model is required, e.g. --model openai:gpt-4o-mini (OPENAI_BASE_URL / OPENAI_API_KEY)")
-    redactor = Redactor([os.environ.get("OPENAI_API_KEY")])
+    redactor = Redactor([_api_key()])
     chat = _model(model, request_timeout, model_timeout)
     config = SkillsConfig(
         out=out_path, n=n, seed=seed, skills_dir=skills_dir, skills_per_task=(lo, hi), min_similarity=min_similarity,

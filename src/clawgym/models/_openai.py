@@ -12,7 +12,6 @@ never leaves the client: not in `config()`, not in any error message.
 from __future__ import annotations
 
 import email.utils
-import os
 import random
 import time
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 
+from clawgym import settings
 from clawgym.models._base import ChatModel, ModelError, ModelResponse, ModelUnavailable, SamplingParams, Usage
 from clawgym.models._parse import make_call, parse_text_tool_calls
 
@@ -79,8 +79,9 @@ class OpenAIModel(ChatModel):
             raise ValueError(f"model timeouts must be positive, got request {request_timeout_s:g}s, "
                              f"total {total_timeout_s:g}s")
         self.name = model
-        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-        self._key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        env = settings.current()  # OPENAI_BASE_URL, OPENAI_API_KEY
+        self.base_url = base_url or env.openai_base_url or "https://api.openai.com/v1"
+        self._key = api_key or (env.openai_api_key.get_secret_value() if env.openai_api_key else "") or "EMPTY"
         self.request_timeout_s, self.total_timeout_s = request_timeout_s, total_timeout_s
         self.max_attempts, self.backoff_s, self.retry_after_cap_s = max_attempts, backoff_s, retry_after_cap_s
         self._client = openai.OpenAI(base_url=self.base_url, api_key=self._key, max_retries=0,

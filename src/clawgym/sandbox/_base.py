@@ -36,6 +36,7 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from clawgym import settings
 from clawgym.errors import SandboxError
 from clawgym.sandbox._cgroup import Cgroup
 from clawgym.sandbox import _files
@@ -78,7 +79,6 @@ _FRAME_MAX = 8 << 20  # no reply frame is bigger; the server's chunks are 1 MiB
 _REPLY_MAX = 64 << 20  # a whole non-export reply
 _GRACE_S = 5.0  # on top of an exec's own timeout, before the host gives up on the server
 NetworkPolicy = Literal["none", "model"]
-_DEBUG = os.environ.get("CLAWGYM_SANDBOX_DEBUG") == "1"  # the server's stderr to ours (never in runs)
 
 
 class SandboxLimitExceeded(SandboxError):
@@ -355,7 +355,7 @@ class Sandbox(ABC):
         self._sid = 0
         self._proc: subprocess.Popen | None = None
         self._cgroup: Cgroup | None = None
-        base = root_dir or Path(os.environ.get("CLAWGYM_SANDBOX_DIR", tempfile.gettempdir()))
+        base = root_dir or settings.current().sandbox_root()
         base.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="clawgym-sbx-", dir=base))
         try:
@@ -415,7 +415,7 @@ class Sandbox(ABC):
         check_reachable(self._host_paths(python), self.uid, self.backend)
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=None if _DEBUG else subprocess.DEVNULL, start_new_session=True,
+                                          stderr=None if settings.current().sandbox_debug else subprocess.DEVNULL, start_new_session=True,
                                           env=self._popen_env(env))
         except OSError as exc:
             raise SandboxError(f"{self.backend} sandbox could not start {argv[0]!r}: {exc}") from exc
@@ -716,7 +716,7 @@ class Sandbox(ABC):
         out = sink or tempfile.SpooledTemporaryFile(max_size=32 << 20)
         cap = self.limits.workspace_bytes + (64 << 20)
         self._call({"op": "export", "path": self.path, "max_bytes": self.limits.workspace_bytes,
-                    "max_entries": _files.MAX_WORKSPACE_ENTRIES},
+                    "max_entries": _files.max_workspace_entries()},
                    sink=out, timeout=600, max_bytes=cap)
         out.seek(0)
         return out

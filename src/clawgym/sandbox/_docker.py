@@ -38,6 +38,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from clawgym import settings
 from clawgym.errors import SandboxError
 from clawgym.sandbox._base import Sandbox
 from clawgym.sandbox._proxy import MODEL_SOCKET_IN_SANDBOX
@@ -114,7 +115,7 @@ class DockerSandbox(Sandbox):
 
     def __init__(self, *, image: str | None = None, docker: str = "docker", cpus: float | None = None,
                  **kwargs: Any):
-        self.image = image or os.environ.get(IMAGE_ENV) or DEFAULT_IMAGE
+        self.image = image or settings.current().docker_image or DEFAULT_IMAGE
         self.docker = docker
         self.cpus = cpus
         self.container = f"clawgym-{secrets.token_hex(8)}"

@@ -16,10 +16,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from clawgym import settings
 from clawgym.errors import SandboxError
 from clawgym.tasks import TaskFile
 
-MAX_WORKSPACE_ENTRIES = int(os.environ.get("CLAWGYM_MAX_WORKSPACE_ENTRIES", 200_000))
+
+def max_workspace_entries() -> int:
+    """The cap on files and folders in a copied workspace: the settings' (CLAWGYM_MAX_WORKSPACE_ENTRIES)."""
+    return settings.current().max_workspace_entries
 
 
 def tar_files(files: Iterable[TaskFile]) -> bytes:
@@ -42,7 +46,7 @@ def tar_directory(src: Path) -> IO[bytes]:
         raise SandboxError(f"workspace {src} is not a folder")
     real = os.path.realpath(src)
     out = tempfile.SpooledTemporaryFile(max_size=32 << 20)
-    entries = 0
+    entries, cap = 0, max_workspace_entries()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8",
                       errors="surrogateescape") as tf:
         stack = [str(src)]
@@ -50,8 +54,9 @@ def tar_directory(src: Path) -> IO[bytes]:
             d = stack.pop()
             for e in sorted(os.scandir(d), key=lambda e: e.name):
                 entries += 1
-                if entries > MAX_WORKSPACE_ENTRIES:
-                    raise SandboxError(f"workspace {src} holds more than {MAX_WORKSPACE_ENTRIES} files and folders")
+                if entries > cap:
+                    raise SandboxError(f"workspace {src} holds more than {cap} files and folders; raise the cap "
+                                       "with CLAWGYM_MAX_WORKSPACE_ENTRIES if it is meant to")
                 rel = os.path.relpath(e.path, src)
                 path, st = e.path, e.stat(follow_symlinks=False)
                 if stat.S_ISLNK(st.st_mode):

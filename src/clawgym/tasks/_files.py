@@ -15,19 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from clawgym import settings
 from clawgym.errors import Problem, TaskSpecError
 from clawgym.tasks._model import TaskFile
-
-DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
 class LoadOptions:
-    """Knobs for reading task sources."""
+    """Knobs for reading task sources. `max_file_bytes` defaults to the settings'
+    `max_file_size` (CLAWGYM_MAX_FILE_SIZE, else DEFAULT_MAX_FILE_BYTES)."""
 
-    max_file_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("CLAWGYM_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
-    )
+    max_file_bytes: int = field(default_factory=lambda: settings.current().max_file_size)
 
 
 class Problems(list[Problem]):
@@ -107,7 +105,7 @@ def read_tree(root: Path, problems: Problems, options: LoadOptions) -> list[Task
                 continue
             if st.st_size > options.max_file_bytes:
                 problems.add(full, "", f"{st.st_size} bytes is over the cap of {options.max_file_bytes}"
-                             " (raise it with --max-file-size or CLAWGYM_MAX_FILE_BYTES)")
+                             " (raise it with --max-file-size or CLAWGYM_MAX_FILE_SIZE)")
                 continue
             files.append(TaskFile(path=rel, data=full.read_bytes(),
                                   executable=bool(st.st_mode & stat.S_IXUSR)))
@@ -117,7 +115,7 @@ def read_tree(root: Path, problems: Problems, options: LoadOptions) -> list[Task
 def size_ok(data: bytes, file: str | Path, fld: str, problems: Problems, options: LoadOptions) -> bool:
     if len(data) > options.max_file_bytes:
         problems.add(file, fld, f"{len(data)} bytes is over the cap of {options.max_file_bytes}"
-                     " (raise it with --max-file-size or CLAWGYM_MAX_FILE_BYTES)")
+                     " (raise it with --max-file-size or CLAWGYM_MAX_FILE_SIZE)")
         return False
     return True
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import tomli_w
 
+from clawgym.settings import DEFAULT_TIMEOUT_S
 from clawgym.tasks._files import write_tree
 from clawgym.tasks._model import Task
 
@@ -61,7 +62,7 @@ def save_harbor_task(task: Task, dest: Path) -> None:
             "category": task.category, "difficulty": task.difficulty, "tags": task.tags,
             "clawgym_id": task.id, "title": task.title}.items() if v},
         "verifier": {"timeout_sec": float(task.limits.verify_timeout_s or 120)},
-        "agent": {"timeout_sec": float(task.limits.timeout_s or 600)},
+        "agent": {"timeout_sec": float(task.limits.timeout_s or DEFAULT_TIMEOUT_S)},
         "environment": {"build_timeout_sec": 600.0, "cpus": 1, "memory_mb": 2048,
                         "storage_mb": 10240, "allow_internet": False},
     }

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+from clawgym import settings
 from clawgym.errors import ClawGymError
 from clawgym.sandbox import OperationError, SandboxLimits, create_sandbox
 from clawgym.tasks import CANONICAL_REWARD_SH, Task, TaskFile
@@ -31,9 +32,9 @@ MAX_READ_BYTES = 1 << 20  # of one file a rubric rule names
 
 def default_python() -> str:
     """The interpreter checks run with: Debian's python3 (what ClawGym's image runs), else ours."""
-    env = os.environ.get("CLAWGYM_VERIFY_PYTHON")
-    if env:
-        return env
+    chosen = settings.current().verify_python  # CLAWGYM_VERIFY_PYTHON
+    if chosen:
+        return chosen
     return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 

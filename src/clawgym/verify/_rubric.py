@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from clawgym import settings
 from clawgym.models import ChatModel, ModelError, SamplingParams
 from clawgym.tasks import Rubric, RubricRule, Task
 
@@ -52,8 +53,7 @@ class JudgeCache:
     """Verdicts keyed on judge model, rule, eval input, file content and vote index."""
 
     def __init__(self, folder: str | Path | None = None):
-        root = folder or os.environ.get("CLAWGYM_JUDGE_CACHE") or \
-            Path(os.environ.get("CLAWGYM_CACHE") or Path.home() / ".cache" / "clawgym") / "judge"
+        root = folder or settings.current().judge_cache_root()  # CLAWGYM_JUDGE_CACHE, else CLAWGYM_CACHE/judge
         self.folder = Path(root)
         self.folder.mkdir(parents=True, exist_ok=True)
 

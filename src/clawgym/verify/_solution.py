@@ -7,6 +7,7 @@ import shlex
 
 from clawgym.errors import SandboxError
 from clawgym.sandbox import ExecResult, Sandbox
+from clawgym.settings import DEFAULT_TIMEOUT_S
 from clawgym.tasks import Task
 
 
@@ -38,4 +39,4 @@ def run_solution(task: Task, sandbox: Sandbox) -> ExecResult | None:
     runner = "bash" if entry == "solve.sh" else "python3"
     where = shlex.quote(staging)
     command = f"{runner} {where}/{entry}; rc=$?; rm -rf {where}; exit $rc"
-    return sandbox.exec(command, timeout_s=task.limits.timeout_s or 600)
+    return sandbox.exec(command, timeout_s=task.limits.timeout_s or DEFAULT_TIMEOUT_S)
