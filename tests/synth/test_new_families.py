@@ -131,7 +131,25 @@ def _alt_notes(ref, e):
     return {e["index"]: re.sub(r"\]\(", "](./", idx).replace("## ", "# Tag: ").encode()}
 
 
-ALTERNATIVES = {"meeting_minutes": _alt_minutes, "handbook_answers": _alt_handbook, "shift_roster": _alt_roster,
+def _alt_release(ref, e):
+    """The same facts as running prose, the date written the American way."""
+    import datetime as dt
+    t = ref[e["out"]].decode()
+    items = [ln[2:].rstrip(".") for ln in t.splitlines() if ln.startswith("- ")]
+    d = dt.date.fromisoformat(e["date"])
+    body = (f"Version {e['version']} ships on {d.strftime('%B')} {d.day}, {d.year}. It brings "
+            + "; ".join(i[0].lower() + i[1:] for i in items) + f". Upgrade guide: {e['guide']}\n")
+    return {e["out"]: ("# What's new\n\n" + body).encode()}
+
+
+def _alt_factcheck(ref, e):
+    """Figures without thousands separators."""
+    t = ref[e["draft"]].decode()
+    return {e["draft"]: re.sub(r"(?<=\d),(?=\d{3})", "", t).encode()}
+
+
+ALTERNATIVES = {"release_announcement": _alt_release, "newsletter_fact_check": _alt_factcheck,
+                "meeting_minutes": _alt_minutes, "handbook_answers": _alt_handbook, "shift_roster": _alt_roster,
                 "circuit_load": _alt_circuits, "sprint_plan": _alt_sprints, "access_review": _alt_access,
                 "contract_renewals": _alt_renewals, "rename_function": _alt_rename, "notes_by_tag": _alt_notes}
 
@@ -281,3 +299,38 @@ def test_prose_rubric_is_judged_on_the_output_and_weighted(name, tmp_path):
         judge = OpenAIModel("judge", base_url=srv.url, api_key="k", backoff_s=0.01, total_timeout_s=5)
         fooled = verify(task, archive=archive(shell), judge=judge, judge_cache=JudgeCache(tmp_path / "b"))
     assert fooled.rubric_score == 1.0 and fooled.code_score == 0.0 and fooled.score <= 0.3 + 1e-9
+
+
+def _stuffed_minutes(ref, e):
+    every = " ".join(e["attendees"] + [a[1] for a in e["actions"]] + [a[2] for a in e["actions"]])
+    return {e["out"]: (ref[e["out"]].decode().split("## Action")[0] + "\n" + every + "\n"
+                       + f"Next sync: {e['next']}\n").encode()}
+
+
+def _stuffed_handbook(ref, e):
+    rows = json.loads(ref[e["out"]])
+    return {e["out"]: json.dumps([{"question": r["question"], "answer": " ".join(map(str, range(0, 3001))),
+                                   "source": r["source"]} for r in rows]).encode()}
+
+
+def _stuffed_factcheck(ref, e):
+    t = ref[e["draft"]].decode()
+    for name, head, shown, tail, value in e["claims"]:
+        if name in e["wrong"]:
+            right = f"{value:.2f}" if name == "average" else f"{value:,}" if name == "revenue" else str(value)
+            t = t.replace(head + right + tail, head + f"{right} (or {shown}, or {value + 1})" + tail)
+    return {e["draft"]: t.encode()}
+
+
+@requires_bwrap
+@pytest.mark.parametrize("name,stuff", [("meeting_minutes", _stuffed_minutes), ("handbook_answers", _stuffed_handbook),
+                                        ("newsletter_fact_check", _stuffed_factcheck)])
+def test_keyword_stuffing_does_not_pay(name, stuff):
+    """Every candidate name, date or number piled into the answer is not an answer."""
+    from clawgym.verify import reference_outputs
+
+    for seed in (0, 1):
+        task = generate_task(name, seed)
+        ref, why = reference_outputs(task)
+        assert ref is not None, why
+        assert score(task, {**ref, **stuff(ref, expected(task))}) <= 0.3, task.id

@@ -138,7 +138,12 @@ def entries(ws, e):
 
 
 def right(ans, kind, value):
-    return has_number(ans, value) if kind == "num" else mentions(ans, value.split()[0]) and mentions(ans, value.split()[-1])
+    """The value, in an answer short enough to be one (a list of every number or name is not)."""
+    if len(ans) > 300:
+        return False
+    if kind == "num":
+        return has_number(ans, value) and len(set(numbers_in(ans))) <= 2
+    return mentions(ans, value.split()[0]) and mentions(ans, value.split()[-1]) and len(re.findall(r"\b[A-Z][a-z]+", ans)) <= 6
 
 
 def n_right(ws, e):
@@ -320,6 +325,8 @@ def claim_ok(t, c):
     if ln is None:
         return False
     tol = 0.005 if name == "average" else 0.5
+    if len(numbers_in(ln)) != len(numbers_in(head + tail)) + 1:  # one figure, not a list of guesses
+        return False
     return has_number(ln, value, tol) and (abs(float(shown.replace(",", "")) - value) <= tol
                                             or not has_number(ln, float(shown.replace(",", "")), tol / 10))
 

@@ -133,19 +133,24 @@ def doc(ws, e):
     return text(ws, e["out"])
 
 
-def action_ok(lines, a):
+def action_ok(lines, a, e):
+    """A line with this action's owner, its words and its due date, and no other action's or
+    person's (a line stuffed with every name, task and date is not an action item)."""
     owner, key, due = a
-    return any(mentions(ln, owner) and mentions(ln, key) and has_date(ln, due) for ln in lines)
+    keys = [x[1] for x in e["actions"]]
+    return any(mentions(ln, owner) and mentions(ln, key) and has_date(ln, due) and len(dates_in(ln)) == 1
+               and sum(mentions(ln, k) for k in keys) == 1 and sum(mentions(ln, p) for p in e["attendees"]) == 1
+               for ln in lines)
 
 
 def gate(ws, e):
     lines = doc(ws, e).splitlines()
-    return intact(ws, e, [e["notes"]]) and 2 * sum(action_ok(lines, a) for a in e["actions"]) >= len(e["actions"])
+    return intact(ws, e, [e["notes"]]) and 2 * sum(action_ok(lines, a, e) for a in e["actions"]) >= len(e["actions"])
 
 
 def c_actions(ws, e):
     lines = doc(ws, e).splitlines()
-    return frac(action_ok(lines, a) for a in e["actions"])
+    return frac(action_ok(lines, a, e) for a in e["actions"])
 
 
 def c_decisions(ws, e):
