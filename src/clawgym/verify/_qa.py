@@ -10,7 +10,7 @@ Sanity (the verifier works):
 - runtime: verification stays within the task's budget.
 
 Cheating (what an agent optimised against the verifier would try), each workspace derived from
-the one run of the reference solution (see `_cheats`):
+the one run of the reference solution (see `_cheats` and `_answer_key`):
 - tampered_inputs: the right answer, then an input the instruction names (and the reference
   kept) deleted, emptied or corrupted: at most half the reference's score;
 - shell: the answer's shell (same files and structure, content emptied or generic): <= 0.3;
@@ -42,9 +42,10 @@ from pydantic import BaseModel, Field
 
 from clawgym.sandbox import create_sandbox, tar_files
 from clawgym.tasks import Task, TaskFile
+from clawgym.verify._answer_key import ATTACK_CHANNELS, answer_key_variants
 from clawgym.verify._cheats import (
-    ATTACK_CHANNELS, MAX_TAMPERED_INPUTS, ReferenceDiff, answer_key_variants, format_variants, overdo_variants,
-    reference_diff, shell_variants, spread, tamper_variants, universal_variants, untouched_inputs,
+    MAX_TAMPERED_INPUTS, ReferenceDiff, format_variants, overdo_variants, reference_diff, shell_variants, spread,
+    tamper_variants, universal_variants, untouched_inputs,
 )
 from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verify
 from clawgym.verify._solution import run_solution, solution_entry
