@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgym.agent import AgentConfig, EnvConfig, LLMAgent
+from clawgym.stats import wilson
 from clawgym.train._teacher import TeacherAgent
 
 DEMO_TOOLS = ["read", "edit", "exec"]
@@ -102,7 +102,9 @@ class DemoConfig:
     system_prompt: str = DEMO_SYSTEM_PROMPT
     max_steps: int = 5
     turn_tokens: int = 160
-    timeout_s: float = 120.0
+    timeout_s: float = 600.0
+    """Agent wall time per attempt: a bound for hangs, not the budget (turns and tokens are); on a
+    loaded machine a short one cuts turns off mid-call and measures the machine, not the model."""
     temperature: float = 0.0
     concurrency: int = 16
     sandbox: str = "bwrap"
@@ -141,17 +143,6 @@ class DemoResult:
     sft: dict[str, Any]
     grpo: dict[str, Any] | None = None
     tool_use: dict[str, Any] = field(default_factory=dict)
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n ((0, 1) when n = 0)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
 
 
 def _rows_by_task(folder: Path) -> dict[str, float]:
