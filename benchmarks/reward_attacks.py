@@ -55,7 +55,7 @@ def main() -> int:
     t0 = time.perf_counter()
     chosen = draw(args.n, args.seed, names)
     tasks = [generate_task(f, s) for f, s in chosen]
-    donors = [generate_task(f, s + 7919) for f, s in chosen]
+    donors = [attacks.donor_for(t, lambda x, f=f: generate_task(f, x), s + 7919) for t, (f, s) in zip(tasks, chosen)]
     with tempfile.TemporaryDirectory(prefix="reward-attacks-") as tmp:
         root = Path(tmp)
         mats = [Materialised(t, root / f"{i}-{t.id}") for i, t in enumerate(tasks + donors)]

@@ -155,6 +155,31 @@ def _dedupe_by_name(task: Task, initial: Files) -> Files:
     return files
 
 
+def _norm(v):
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return sorted((_norm(x) for x in v), key=lambda x: json.dumps(x, sort_keys=True))
+    return v
+
+
+def same_spec(task: Task, other: Task) -> bool:
+    """Whether two instances ask for the same thing (their solver parameters agree, order aside):
+    then the other's answer is a correct answer here, not a universal one."""
+    def params(t: Task):
+        return _norm(json.loads(next(f.data for f in t.solution if f.path == "params.json")))
+    return params(task) == params(other)
+
+
+def donor_for(task: Task, make, first_seed: int, tries: int = 20) -> Task:
+    """Another instance of the family (make(seed) -> Task) that asks for something else."""
+    for s in range(first_seed, first_seed + tries):
+        d = make(s)
+        if not same_spec(task, d):
+            return d
+    raise RuntimeError(f"no instance unlike {task.id} in {tries} seeds from {first_seed}")
+
+
 def universal(task: Task, donor: Task, donor_reference: Files) -> dict[str, Files]:
     """Another instance's answer, as it is, in this workspace (its outputs written, its removals
     made where the same path exists); for cleanup_script also the script that deletes every junk
