@@ -334,3 +334,13 @@ def test_keyword_stuffing_does_not_pay(name, stuff):
         ref, why = reference_outputs(task)
         assert ref is not None, why
         assert score(task, {**ref, **stuff(ref, expected(task))}) <= 0.3, task.id
+
+
+@requires_bwrap
+@pytest.mark.parametrize("name", NEW)
+def test_every_attack_class_of_the_family_suite_fails(name, tmp_path):
+    """The attack suite the first fifteen families are held to (inputs tampered, shells, one
+    universal answer, over-doing, copy instead of move), over train and held-out seeds."""
+    from tests.synth import test_family_attacks as suite
+
+    suite.test_no_attack_class_reaches_a_pass(name, tmp_path)

@@ -1,7 +1,8 @@
 """Code review and refactoring: rename a function across a small Python package (imports, module
 attribute calls, aliased imports, tests, the README example) without touching look-alike names
-or the changelog. Checked on the syntax tree, never by running the agent's code: each file,
-with the new name mapped back, must be the same program as before."""
+or the changelog. Checked on the code's tokens, never by running the agent's code: each file,
+with the new name read as the old, must be the same token for token (comments and blank lines
+aside) as before."""
 
 from __future__ import annotations
 
@@ -79,23 +80,31 @@ def _uses(src: str, name: str) -> bool:
 
 RENAME_CHECK = COMMON_CHECK + '''
 import ast as _ast
+import tokenize as _tok
 
 
-def renamed_back(tree, new, old):
-    """The tree with every identifier `new` spelled `old` again."""
-    for node in _ast.walk(tree):
-        for field in ("id", "attr", "name", "asname", "arg"):
-            if getattr(node, field, None) == new:
-                setattr(node, field, old)
-    return tree
+def code_tokens(src, new=None, old=None):
+    """The program's tokens, comments and blank lines left out, `new` read as `old`: the same
+    sequence means the same code, differing only by the rename (and by comments or blank lines)."""
+    skip = (_tok.COMMENT, _tok.NL, _tok.ENCODING)
+    out = []
+    for t in _tok.generate_tokens(io.StringIO(src).readline):
+        if t.type in skip:
+            continue
+        if t.type in (_tok.INDENT, _tok.DEDENT, _tok.NEWLINE, _tok.ENDMARKER):
+            out.append((t.type,))
+        else:
+            out.append((t.type, old if t.type == _tok.NAME and t.string == new else t.string))
+    return out
 
 
 def same_program(ws, e, p):
     try:
-        now = _ast.parse(text(ws, p))
+        now = text(ws, p)
+        _ast.parse(now)
+        return code_tokens(now, e["new"], e["old"]) == code_tokens(e["py"][p])
     except Exception:
         return False
-    return _ast.dump(renamed_back(now, e["new"], e["old"])) == _ast.dump(_ast.parse(e["py"][p]))
 
 
 def identifiers(ws, p):
