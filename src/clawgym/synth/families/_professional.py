@@ -245,7 +245,8 @@ def _mutate_renewals(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, di
     out["deadline_off_by_one"] = {**files, e["table"]: files[e["table"]].decode().replace(d[2], wrong).encode()}
     out["contract_missing"] = {**files, e["table"]: "\n".join(lines[:-1]).encode()}
     if e["others"]:
-        out["non_renewing_listed"] = {**files, e["table"]: ("\n".join(lines) + f"\n{e['others'][0]},2099-01-01,2098-11-01,100\n").encode()}
+        extra = f"\n{e['others'][0]},2099-01-01,2098-11-01,100\n"
+        out["non_renewing_listed"] = {**files, e["table"]: ("\n".join(lines) + extra).encode()}
     m = files[e["memo"]].decode()
     out["memo_misses_a_contract"] = {**files, e["memo"]: "\n".join(ln for ln in m.splitlines() if d[0] not in ln).encode()}
     out["contract_deleted"] = without(files, e["inputs"][0])

@@ -218,7 +218,8 @@ def _mutate_roster(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict
         row = lines[idx].split(",")
         if row[2] != bad[0]:
             row[2] = bad[0]
-            out["unavailable_person_rostered"] = {**files, e["out"]: ("\n".join(lines[:idx] + [",".join(row)] + lines[idx + 1:]) + "\n").encode()}
+            swapped = lines[:idx] + [",".join(row)] + lines[idx + 1:]
+            out["unavailable_person_rostered"] = {**files, e["out"]: ("\n".join(swapped) + "\n").encode()}
     out["staff_list_deleted"] = without(files, "roster/staff.csv")
     return out
 

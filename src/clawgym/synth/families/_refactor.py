@@ -27,7 +27,8 @@ def _build_rename(rng: random.Random, k: dict[str, Any]) -> Built:
     ws: dict[str, bytes | str] = {}
     ws[f"src/{pkg}/__init__.py"] = f'"""{pkg.title()}: small business tools."""\n\n__version__ = "1.{rng.randint(0, 9)}.0"\n'
     ws[f"src/{pkg}/{core}.py"] = (
-        f'"""Shared helpers."""\n\n\ndef {old}(value, factor=1):\n    """Scale a value; the rest of the package relies on it."""\n'
+        f'"""Shared helpers."""\n\n\ndef {old}(value, factor=1):\n'
+        f'    """Scale a value; the rest of the package relies on it."""\n'
         f"    return value * factor\n\n\ndef {look}(values):\n    return [{old}(v) for v in values]\n\n\n"
         f"def unrelated(x):\n    {old}_count = 0\n    for _ in range(x):\n        {old}_count += 1\n    return {old}_count\n")
     users = []

@@ -216,7 +216,8 @@ def _mutate_minutes(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dic
     t = files[e["out"]].decode()
     owner, key, due = e["actions"][0]
     out: dict[str, dict[str, bytes]] = {}
-    out["action_dropped"] = {**files, e["out"]: "\n".join(ln for ln in t.splitlines() if key.lower() not in ln.lower()).encode()}
+    kept = [ln for ln in t.splitlines() if key.lower() not in ln.lower()]
+    out["action_dropped"] = {**files, e["out"]: "\n".join(kept).encode()}
     wrong = (dt.date.fromisoformat(due) + dt.timedelta(days=1)).isoformat()
     out["wrong_due_date"] = {**files, e["out"]: t.replace(due, wrong, 1).encode()} if due in t else \
         {**files, e["out"]: t.replace(owner, "Someone", 1).encode()}
