@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from clawgym.errors import ClawGymError
+from clawgym.files import atomic_write
 
 MANIFEST = "benchmark.json"
 
@@ -89,11 +89,7 @@ class Manifest(BaseModel):
         path = Path(path)
         if path.is_dir() or not path.suffix:
             path = path / MANIFEST
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(self.model_dump_json(indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return atomic_write(path, self.model_dump_json(indent=1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> "Manifest":

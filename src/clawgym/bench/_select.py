@@ -23,7 +23,6 @@ In order, a task is dropped when it is
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
@@ -32,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from clawgym.bench._calibrate import Calibration, TaskCalibration
+from clawgym.dedup import near_pairs, shingles
 
 Stage = Literal["broken", "unsolvable", "trivial", "duplicate", "stratify", "kept"]
 BANDS = ("easy", "medium", "hard")
@@ -109,44 +109,21 @@ def _reference_passes(t: TaskCalibration, qa: Any, threshold: float) -> bool | N
     return None
 
 
-def _shingles(task: Any) -> set[str]:
-    words = re.findall(r"\w+", task.instruction.lower())
-    grams = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
+def _tokens(task: Any) -> set[bytes]:
+    """A task's instruction word 3-shingles plus one token per workspace file's content."""
+    tokens = shingles(task.instruction)
     for f in task.workspace:
-        grams.add("file:" + hashlib.sha1(f.data).hexdigest()[:16])
-    return grams
+        tokens.add(b"file:" + hashlib.sha1(f.data).hexdigest()[:16].encode())
+    return tokens
 
 
-def near_duplicates(tasks: Sequence[Any], threshold: float = 0.8, *, perms: int = 64, bands: int = 16,
-                    seed: int = 0) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, jaccard) with i < j whose shingle sets have Jaccard >= threshold: MinHash
-    LSH for candidates (bands x rows = perms), exact Jaccard to confirm."""
-    sets = [_shingles(t) for t in tasks]
-    if len(sets) < 2:
+def near_duplicates(tasks: Sequence[Any], threshold: float = 0.8) -> list[tuple[int, int, float]]:
+    """Pairs (i, j, jaccard) with i < j whose instruction shingles plus workspace file hashes
+    have an exact Jaccard similarity >= threshold (candidates from the shared MinHash LSH,
+    `clawgym.dedup`, the one synthesis uses at its own threshold)."""
+    if len(tasks) < 2:
         return []
-    prime = (1 << 31) - 1
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, prime, perms, dtype=np.int64)
-    b = rng.integers(0, prime, perms, dtype=np.int64)
-    rows = perms // bands
-    buckets: dict[tuple, list[int]] = defaultdict(list)
-    for i, s in enumerate(sets):
-        h = np.fromiter((int.from_bytes(hashlib.blake2b(x.encode(), digest_size=4).digest(), "little") % prime
-                         for x in s), np.int64, len(s))
-        sig = ((a[:, None] * h[None, :] + b[:, None]) % prime).min(axis=1)
-        for band in range(bands):
-            buckets[(band, sig[band * rows:(band + 1) * rows].tobytes())].append(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                pairs.add((members[x], members[y]))
-    out = []
-    for i, j in sorted(pairs):
-        jac = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
-        if jac >= threshold:
-            out.append((i, j, jac))
-    return out
+    return near_pairs([_tokens(t) for t in tasks], threshold)
 
 
 def _bands(values: list[float]) -> list[str]:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from clawgym.stats import wilson  # the one copy; bench.wilson keeps its name
+
 
 def pass_at_k(n: int, c: int, k: int) -> float:
     """The unbiased pass@k estimator (Chen et al. 2021): the chance that at least one of k
@@ -17,17 +19,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return 1.0 - float(np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))
-
-
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (good at 0, 1 and small n, unlike the normal one)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def bootstrap_mean(values: Sequence[float] | np.ndarray, *, reps: int = 2000, seed: int = 0,

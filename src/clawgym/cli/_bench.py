@@ -35,10 +35,9 @@ def _read_model(path: Path, cls):
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from clawgym.files import atomic_write
+
+    atomic_write(path, text)
 
 
 @bench_app.command("calibrate")

@@ -16,7 +16,6 @@ under the writer, whose later lines would go to an unlinked inode and be lost).
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import sqlite3
@@ -30,6 +29,7 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from clawgym.errors import ClawGymError
+from clawgym.files import FolderLock, FolderLocked, open_atomic
 from clawgym.runs._config import RunConfig
 
 FINAL_STATES = ("done", "agent_error", "infra_error")
@@ -109,7 +109,7 @@ class RunStore:
         self._lock = threading.Lock()
         self._traj_path = self.folder / self.TRAJECTORIES
         self._fd: int | None = None
-        self._lock_fd: int | None = None
+        self._lock_file: FolderLock | None = None
         self._session: int | None = None
         db = self.folder / self.DB
         if read_only:
@@ -144,29 +144,19 @@ class RunStore:
 
     # -- opening ------------------------------------------------------------------------------
     def _take_lock(self) -> None:
-        path = self.folder / self.LOCK
+        lock = FolderLock(self.folder, self.LOCK)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._lock_file = lock.acquire()
+        except FolderLocked as exc:
+            raise RunLocked(self.folder, exc.pid) from None
         except OSError as exc:
-            raise RunStoreError(f"cannot open the lock file {path}: {exc.strerror}; "
+            raise RunStoreError(f"cannot open the lock file {lock.path}: {exc.strerror}; "
                                 "choose an --out you can write to") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise RunLocked(self.folder, int(text) if text.isdigit() else None) from None
-        try:  # the pid is for the message a second writer gets; the flock is the lock
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError:
-            pass
-        self._lock_fd = fd
 
     def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # closing the descriptor drops the flock
-            self._lock_fd = None
+        if self._lock_file is not None:
+            self._lock_file.release()
+            self._lock_file = None
 
     def _open_db(self, connect) -> sqlite3.Connection:
         """Connect and prove the file is a run database (sqlite3 opens garbage lazily)."""
@@ -389,12 +379,8 @@ class RunStore:
                     dropped = True
         try:
             if dropped:
-                tmp = self._traj_path.with_suffix(".jsonl.tmp")
-                with open(tmp, "w", encoding="utf-8") as fh:
+                with open_atomic(self._traj_path, fsync=True) as fh:
                     fh.writelines(keep)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self._traj_path)
         except OSError as exc:
             raise RunStoreError(f"cannot repair {self._traj_path}: {exc.strerror}; free space there, "
                                 f"then resume with `{_resume_hint(self.folder)}`") from exc

@@ -9,7 +9,7 @@ from clawgym.synth.families import (
     iter_tasks, split_of, split_of_seed,
 )
 from clawgym.synth._cache import ResponseCache
-from clawgym.synth._dedup import NearDuplicateIndex, dedup
+from clawgym.dedup import NearDuplicateIndex, dedup  # the one MinHash dedup (bench selects with it too)
 from clawgym.synth._engine import Pricing, Rejected, StageUsage, SynthEngine, extract_json
 from clawgym.synth._inputs import (
     Category, OperationGroup, Persona, SynthInputError, TaskSpec, load_operations, load_personas, load_taxonomy,

@@ -10,9 +10,7 @@ before it is written.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -22,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from clawgym.errors import ClawGymError
+from clawgym.files import FolderLock, FolderLocked
 from clawgym.synth._redact import Redactor
 
 Verdict = Literal["ok", "rejected", "skipped"]
@@ -61,7 +60,7 @@ class StageLedger:
         self.folder = Path(folder)
         self.redactor = redactor or Redactor()
         self._lock = threading.Lock()
-        self._lock_fd: int | None = None
+        self._lock_file: FolderLock | None = None
         db = self.folder / self.DB
         try:
             if read_only:
@@ -83,22 +82,15 @@ class StageLedger:
             raise LedgerError(f"cannot open the ledger in {self.folder}: {exc.strerror}") from exc
 
     def _take_lock(self) -> None:
-        fd = os.open(self.folder / self.LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise LedgerError(f"{self.folder} is being written by process {pid or '?'}; wait for it or stop "
-                              "it, then run again") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fd = fd
+            self._lock_file = FolderLock(self.folder, self.LOCK).acquire()
+        except FolderLocked as exc:
+            raise LedgerError(f"{exc}; wait for it or stop it, then run again") from None
 
     def _release(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        if self._lock_file is not None:
+            self._lock_file.release()
+            self._lock_file = None
 
     # -- meta ---------------------------------------------------------------------------------
     def get_meta(self, key: str) -> Any:

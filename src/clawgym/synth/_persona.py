@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections import Counter
@@ -34,11 +33,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from clawgym.dedup import NearDuplicateIndex
 from clawgym.errors import ClawGymError
+from clawgym.files import atomic_write
 from clawgym.models import ChatModel, ModelError, SamplingParams
 from clawgym.sandbox import create_sandbox
 from clawgym.synth._cache import ResponseCache
-from clawgym.synth._dedup import NearDuplicateIndex
 from clawgym.synth._engine import Pricing, Rejected, StageUsage, SynthEngine
 from clawgym.synth._inputs import (
     TaskSpec, derive_seed, load_operations, load_personas, load_taxonomy, sample_specs,
@@ -537,12 +537,6 @@ def summarize(specs: list[TaskSpec], done: dict[str, dict[str, StageEvent]], run
                         cost_usd=round(cost, 6))
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def synthesize_personas(model: ChatModel, config: PersonaConfig, *, redactor: Redactor | None = None,
                         on_event: Callable[[StageEvent], None] | None = None,
                         on_start: Callable[[str, str], None] | None = None) -> SynthSummary:
@@ -586,10 +580,10 @@ def run_route(run: _Run, specs: list[TaskSpec], start: float) -> SynthSummary:
         rejections = [{"record_id": rid, "stage": ev.stage, "kind": ev.payload.get("kind"), "reason": ev.reason}
                       for rid in sorted(done) if rid in {s.record_id for s in specs}
                       for ev in done[rid].values() if ev.verdict == "rejected"]
-        _write_atomic(out / "rejections.jsonl",
+        atomic_write(out / "rejections.jsonl",
                       "".join(redactor.text(json.dumps(r, ensure_ascii=False)) + "\n" for r in rejections))
         summary.seconds = round(time.monotonic() - start, 3)
-        _write_atomic(out / "summary.json", redactor.text(summary.model_dump_json(indent=2)) + "\n")
+        atomic_write(out / "summary.json", redactor.text(summary.model_dump_json(indent=2)) + "\n")
         return summary
     finally:
         run.close()

@@ -29,12 +29,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
+from clawgym.files import atomic_write
 from clawgym.models import ChatModel, SamplingParams
 from clawgym.sandbox import create_sandbox
 from clawgym.synth._engine import Rejected, StageUsage
 from clawgym.synth._inputs import derive_seed
 from clawgym.synth._ledger import StageEvent
-from clawgym.synth._persona import PersonaConfig, SynthSummary, _Run, _write_atomic, run_route
+from clawgym.synth._persona import PersonaConfig, SynthSummary, _Run, run_route
 from clawgym.synth._prompts import GENERATE_SYSTEM, JUDGE_SYSTEM, judge_messages, packages_note
 from clawgym.synth._redact import Redactor
 from clawgym.synth._schemas import Caps, JudgeVote, TaskDraft
@@ -270,7 +271,7 @@ def synthesize_skills(model: ChatModel, config: SkillsConfig, *, redactor: Redac
         raise
     servable = [s for s, a in zip(skills, annotations) if a.servable]
     out = Path(config.out)
-    _write_atomic(out / "annotations.jsonl",
+    atomic_write(out / "annotations.jsonl",
                   "".join(redactor.text(a.model_dump_json()) + "\n" for a in annotations))
     try:
         combos = compose(servable, config.n, seed=config.seed, per_task=config.skills_per_task,
@@ -292,7 +293,7 @@ def synthesize_skills(model: ChatModel, config: SkillsConfig, *, redactor: Redac
                          skipped_skills={a.name: a.skip_reason or "" for a in annotations if not a.servable},
                          skills_used=dict(sorted(used.items())))
     full.seconds = round(time.monotonic() - start, 3)
-    _write_atomic(out / "summary.json", redactor.text(full.model_dump_json(indent=2)) + "\n")
+    atomic_write(out / "summary.json", redactor.text(full.model_dump_json(indent=2)) + "\n")
     return full
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from clawgym import settings
+from clawgym import files as shared, settings
 from clawgym.errors import Problem, TaskSpecError
 from clawgym.tasks._model import TaskFile
 
@@ -144,38 +142,21 @@ def write_tree(root: Path, files: list[TaskFile]) -> None:
 
 @contextlib.contextmanager
 def atomic_dir(dest: Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside dest; it becomes dest only if the block succeeds."""
+    """Yield a temporary folder beside dest; it becomes dest only if the block succeeds (an
+    empty folder at dest is replaced without --overwrite). The one helper: `clawgym.files`."""
     dest = Path(dest)
     if dest.exists() and not (dest.is_dir() and not any(dest.iterdir())) and not overwrite:
         raise FileExistsError(f"{dest} already exists and is not empty; pass --overwrite to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with shared.atomic_dir(dest, overwrite=True) as tmp:
         yield tmp
-        old = None
-        if dest.exists():
-            old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-            os.replace(dest, old)
-        os.replace(tmp, dest)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def atomic_file(dest: Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside dest; it replaces dest only if the block succeeds."""
+    """Yield a temporary path beside dest; it replaces dest only if the block succeeds
+    (`clawgym.files.atomic_path`)."""
     dest = Path(dest)
     if dest.exists() and not overwrite:
         raise FileExistsError(f"{dest} already exists; pass --overwrite to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with shared.atomic_path(dest) as tmp:
         yield tmp
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)

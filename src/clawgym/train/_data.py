@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgym.errors import ClawGymError
+from clawgym.files import open_atomic
 from clawgym.models import ChatRenderer, RenderError, ToolFormat
 from clawgym.runs import RunStore
 
@@ -160,15 +161,13 @@ def export_openai_jsonl(dataset: Any, path: str | Path) -> int:
     `--input_key messages --apply_chat_template --multiturn` (`--tools_key tools`). Written whole
     (a temporary file renamed into place). Returns the number of lines."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with open_atomic(path) as fh:
         for row in dataset:
             fh.write(json.dumps({"messages": openai_messages(row["messages"]), "tools": json.loads(row["tools"]),
                                  "task_id": row.get("task_id"), "score": row.get("score")},
                                 ensure_ascii=False) + "\n")
             n += 1
-    tmp.replace(path)
     return n
 
 

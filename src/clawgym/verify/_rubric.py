@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import hashlib
 import json
-import os
 import re
 import statistics
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from clawgym import settings
+from clawgym.files import atomic_write
 from clawgym.models import ChatModel, ModelError, SamplingParams
 from clawgym.tasks import Rubric, RubricRule, Task
 
@@ -67,11 +67,7 @@ class JudgeCache:
             return None
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        path = self._path(key)
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(value))
-        os.replace(tmp, path)
+        atomic_write(self._path(key), json.dumps(value))  # a reader never sees half a verdict
 
 
 def _read_output(outputs: Mapping[str, bytes | str], rel: str | None) -> tuple[str | None, str | None]:
