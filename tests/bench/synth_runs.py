@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clawgym.agent import FileChange, StepRecord, Trajectory
+from clawgym.agent import FileChange, StepRecord, Timing, Trajectory
 from clawgym.models import Usage
 from clawgym.runs import RunConfig, RunStore
 from clawgym.verify import VerifyResult
@@ -37,6 +37,7 @@ def trajectory(task_id: str, sample: int, score: float, status: str = "ok", *, r
                       {"role": "assistant", "content": "Done."}]
         t.steps = [StepRecord(index=0, started_s=0.0, tool_calls=["write"]), StepRecord(index=1, started_s=0.5)]
         t.diff = [FileChange(path="out.txt", change="added", size=2, content="hi")]
+        t.timing = Timing(setup_s=0.04, agent_s=1.5, export_s=0.02, verify_s=0.1)
         if t.verification is not None:
             t.verification.rubric = {"rules": [{"name": "clarity", "score": 0.75, "votes": [0.75],
                                                 "reasons": ["mostly clear"]}]}

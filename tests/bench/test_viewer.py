@@ -45,6 +45,7 @@ def test_shows_one_trajectory_step_by_step(page, tmp_path):
     assert "Step 1" in dom and "Step 2" in dom and "tool call: write" in dom
     assert "tool result · write" in dom and "wrote 2 bytes" in dom and "Solve alpha" in dom
     assert "added · out.txt" in dom
+    assert "set-up 0.04 s · agent 1.50 s · export 0.02 s · verification 0.10 s" in dom  # the phases' seconds
     checks = dom.split('id="checks"')[1].split("</table>")[0]
     assert "output_exists" in checks and "values" in checks
     rubric = dom.split('id="rubric"')[1].split("</table>")[0]

@@ -81,3 +81,56 @@ def test_run_defaults_and_the_folder_rule(tmp_path):
     with pytest.raises(RunSetupError, match="already holds a run: pass --resume"):
         run_folder(tmp_path / "run")
     assert run_folder(tmp_path / "run", resume=True) == tmp_path / "run"
+
+
+# -- one registry behind every API: sandboxes, agents, models, judges ----------------------------
+
+def test_every_api_builds_plug_ins_through_the_one_table(monkeypatch):
+    from clawgym import agent, models, sandbox
+
+    script = __file__.replace("test_registry.py", "data/slow_script.json")
+    # a backend, an agent, a model registered once are known to every API that names them
+    monkeypatch.setitem(registry.REGISTRY["sandbox"], "proc2", registry.Entry("clawgym.sandbox:ProcessSandbox"))
+    monkeypatch.setitem(registry.REGISTRY["agent"], "idle", registry.Entry("clawgym.agent:NoopAgent"))
+    monkeypatch.setitem(registry.REGISTRY["model"], "script2",
+                        registry.Entry("clawgym.models:ScriptedModel.from_file", arg="FILE"))
+    assert sandbox.sandbox_class("proc2") is sandbox.ProcessSandbox and "proc2" in sandbox.BACKENDS
+    assert dict(sandbox.BACKENDS)["docker"] is sandbox.DockerSandbox
+    assert isinstance(agent.make_agent("idle"), agent.NoopAgent)
+    assert isinstance(models.load_model(f"script2:{script}"), models.ScriptedModel)
+    assert isinstance(registry.load_judge(f"script2:{script}"), models.ScriptedModel)  # judges are models
+    assert registry.names("judge") == registry.names("model")
+    # the same refusals everywhere, with the known names
+    with pytest.raises(ValueError, match="unknown sandbox 'bwarp': did you mean 'bwrap'"):
+        sandbox.sandbox_class("bwarp")
+    with pytest.raises(models.ModelError, match="did you mean 'smollm2'"):
+        models.load_model("smolm2")
+    with pytest.raises(ValueError, match="unknown agent 'nope'.*openclaw"):
+        agent.make_agent("nope")
+    # openclaw is an agent like the others: built with its model, refused without one
+    oc = agent.make_agent("openclaw", models.load_model(f"scripted:{script}"))
+    assert isinstance(oc, agent.OpenClawAgent)
+    with pytest.raises(registry.RegistryError, match="needs a model"):
+        agent.make_agent("openclaw")
+
+
+def test_a_missing_library_names_what_to_install(monkeypatch, tmp_path):
+    (tmp_path / "users_plugin.py").write_text("import nosuchdep_xyz\nclass Agent: pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(registry.RegistryError, match="needs the Python module 'nosuchdep_xyz'.*pip install nosuchdep_xyz"):
+        registry.resolve("agent", "users_plugin:Agent")
+    monkeypatch.setitem(registry.REGISTRY["executor"], "slurm",
+                        registry.Entry("clawgym.runs:LocalExecutor", modules=("nosuchdep_xyz",),
+                                       install="pip install 'clawgym[slurm]'"))
+    with pytest.raises(registry.RegistryError, match=r"needs nosuchdep_xyz.*pip install 'clawgym\[slurm\]'"):
+        registry.make_executor("slurm")
+
+
+def test_the_teacher_runs_its_solution_in_the_rollouts_own_backend():
+    from clawgym.train import TeacherAgent
+
+    class Docker:  # a session only carries its registry name here: no daemon needed
+        backend = "docker"
+
+    assert TeacherAgent()._backend(Docker()) == "docker"  # not turned into bwrap
+    assert TeacherAgent(backend="process")._backend(Docker()) == "process"

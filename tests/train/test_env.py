@@ -138,3 +138,84 @@ def test_a_tool_subset_shortens_the_prompt_and_refuses_the_rest():
     assert r.messages[0].is_error and "unknown tool" in r.messages[0].content and r.info["malformed"] == 1
     assert env.trajectory.tools == obs.tools
     env.close()
+
+
+# -- one episode core: the Env protocol, its checker, one finisher, phase timings ------------------
+
+def test_clawenv_passes_check_env():
+    from clawgym.agent import Env, check_env
+
+    env = ClawEnv(EnvConfig(max_steps=5))
+    assert isinstance(env, Env)
+    check_env(env, _task())
+    assert env.sandbox is None  # left closed
+
+
+class _Lenient(ClawEnv):
+    """Breaks one rule: a step after the end answers instead of raising."""
+
+    def step(self, action, **kw):
+        if self.done:
+            return self._end("final", [])
+        return super().step(action, **kw)
+
+
+class _Sticky(ClawEnv):
+    """Breaks another: a second close raises."""
+
+    def close(self):
+        if getattr(self, "_closed_once", False) and self.sandbox is None and self.done:
+            raise RuntimeError("already closed")
+        self._closed_once = self.done
+        super().close()
+
+
+@pytest.mark.parametrize("env, rule", [(_Lenient, "step\\(\\) after the end must raise EnvError"),
+                                       (_Sticky, "already closed")])
+def test_check_env_names_the_broken_rule(env, rule):
+    from clawgym.agent import EnvCheckError, check_env
+
+    with pytest.raises((EnvCheckError, RuntimeError), match=rule):
+        check_env(env(EnvConfig(max_steps=5)), _task())
+
+
+class _Crashing:
+    """A black-box agent that writes the answer and then crashes (a bug of its own)."""
+
+    name = "crasher"
+
+    def config(self):
+        return {"name": self.name}
+
+    def env_config(self):
+        return None
+
+    def episode(self, env, task, traj):
+        sb = env.begin(task, traj.sample, trajectory=traj)
+        sb.write_file(f"{sb.path}/out.txt", b"HELLO")
+        raise RuntimeError("agent bug")
+
+
+def test_rollout_ends_every_agent_through_the_one_finisher_with_phase_timings():
+    from clawgym.agent import NoopAgent
+
+    llm = rollout(_task(), LLMAgent(ScriptedModel([{"content": "", "tool_calls": [
+        {"id": "c0", "name": "write", "arguments": {"path": "out.txt", "content": "HELLO"}}]}]),
+        AgentConfig(max_steps=5)))
+    noop = rollout(_task(), NoopAgent())
+    crashed = rollout(_task(), _Crashing())
+    for traj in (llm, noop, crashed):
+        t = traj.timing
+        assert t.setup_s > 0 and t.agent_s > 0 and t.export_s > 0 and t.verify_s > 0, (traj.agent, t)
+        assert traj.agent_s == t.agent_s and traj.verify_s == t.verify_s
+    assert (llm.stop_reason, llm.status, llm.score) == ("final", "done", 1.0)
+    assert (noop.stop_reason, noop.status, noop.score) == ("noop", "done", 0.0)
+    # the agent's crash is recorded as its own, and what it left is still verified
+    assert (crashed.stop_reason, crashed.status) == ("agent_crash", "agent_error")
+    assert "RuntimeError: agent bug" in crashed.error and crashed.score == 1.0
+    assert [d.path for d in crashed.diff] == ["out.txt"]
+
+
+def test_timings_are_kept_without_verification():
+    traj = rollout(_task(), LLMAgent(ScriptedModel([{"content": "Done."}])), verify=False)
+    assert traj.verification is None and traj.timing.verify_s is None and traj.timing.export_s is not None

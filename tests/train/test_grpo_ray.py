@@ -39,3 +39,12 @@ def test_ray_sessions_give_the_local_record_and_reward(tiny, task, envs):  # noq
         assert remote.prompt_ids == local.prompt_ids and remote.stop_reason == local.stop_reason == "final"
         assert remote.trajectory.verification.score == reward and len(remote.trajectory.steps) == 2
     assert sum(len(p) for p in envs._idle.values()) == 1  # one actor, reused
+
+
+def test_the_ray_env_passes_check_env(task, envs):  # noqa: F811
+    from clawgym.agent import Env, check_env
+
+    env = envs.env(EnvConfig(max_steps=4, tools=["read", "write"]), "bwrap")
+    assert isinstance(env, Env)
+    check_env(env, task)  # EnvError comes back as itself, not wrapped in Ray's error
+    assert sum(len(p) for p in envs._idle.values()) == 1  # closed twice, handed back once

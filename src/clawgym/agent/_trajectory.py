@@ -44,7 +44,7 @@ class StepRecord(BaseModel):
 class Timing(BaseModel):
     """Seconds each phase of an episode took (Harbor's trial timing), filled by the one finisher
     as the phases end: a rollout that fails in one phase still shows what the others cost. None:
-    the phase did not run (no verification asked, an export that failed, an attached sandbox)."""
+    the phase did not run (no verification asked or possible, a sandbox the episode did not own)."""
 
     setup_s: float | None = Field(default=None, description="Making the sandbox session from the workspace.")
     agent_s: float | None = Field(default=None, description="The agent's episode, model calls and tools included.")

@@ -47,6 +47,7 @@ def compact_trajectory(t: dict[str, Any], limit: int = 20_000) -> dict[str, Any]
         "id": t.get("id"), "task_id": t.get("task_id"), "sample": t.get("sample"), "status": t.get("status"),
         "stop_reason": t.get("stop_reason"), "error": _clip(t.get("error"), limit), "final": _clip(t.get("final_message"), limit),
         "usage": t.get("usage"), "agent_s": t.get("agent_s"), "verify_s": t.get("verify_s"),
+        "timing": t.get("timing"),
         "model": (t.get("model") or {}).get("name"), "messages": msgs,
         "steps": [{"model_s": s.get("model_s"), "tools_s": s.get("tools_s"), "errors": s.get("errors")}
                   for s in t.get("steps") or []],
@@ -237,6 +238,10 @@ function renderDetail() {
   frag.append(kv([["status", r[3]], ["score", r[4]], ["category", r[8] || "-"], ["steps", r[5]], ["tokens", r[6]], ["seconds", r[7]],
                   ["stop reason", t ? t.stop_reason : "-"], ["error", t && t.error ? t.error : "-"]]));
   if (!t) { frag.append(el("p", "muted", "No trajectory stored for this attempt.")); box.replaceChildren(frag); box.className = ""; return; }
+  const ph = t.timing || {};
+  const phases = [["set-up", ph.setup_s], ["agent", ph.agent_s], ["export", ph.export_s], ["verification", ph.verify_s]]
+    .filter(p => p[1] != null).map(p => `${p[0]} ${(+p[1]).toFixed(2)} s`);
+  if (phases.length) frag.append(kv([["phases", phases.join(" · ")]]));
   const names = {};
   for (const m of t.messages) for (const c of m.tool_calls || []) names[c.id] = c.name;
   const s = steps(t);

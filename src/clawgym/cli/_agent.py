@@ -43,7 +43,8 @@ class _Printer:
 def agent_cmd(src: SrcArg,
               task: Annotated[Optional[str], typer.Option("--task", "-t", help="Task id (needed when SRC has several).")] = None,
               model: ModelOpt = None,
-              agent: Annotated[str, typer.Option("--agent", "-a", help="llm, oracle or noop.")] = "llm",
+              agent: Annotated[str, typer.Option("--agent", "-a", help=(
+                  "llm, oracle, noop, openclaw or module:Class (the names `clawgym run` takes)."))] = "llm",
               max_steps: Annotated[Optional[int], typer.Option(min=1, help="Most model turns (default: the task's, else 30).")] = None,
               timeout: Annotated[Optional[float], typer.Option(
                   min=0.001, help="Agent wall time in seconds, model calls included (default: the task's, else 600).")] = None,
@@ -56,10 +57,11 @@ def agent_cmd(src: SrcArg,
               show: Annotated[bool, typer.Option("--show/--quiet", help="Stream the trajectory to the terminal.")] = True,
               out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Append the trajectory to this JSONL.")] = None,
               aggregation: Annotated[Agg, typer.Option(help="Score aggregation (see verify).")] = Agg.default,
-              sandbox: Annotated[str, typer.Option(help="bwrap or process.")] = "bwrap",
+              sandbox: Annotated[str, typer.Option(help="bwrap, process, docker or module:Class.")] = "bwrap",
               from_: FromOpt = SrcFormat.auto):
     """Run one rollout of an agent on one task, stream it, save the trajectory and print the scores."""
-    from clawgym.agent import AgentConfig, make_agent, rollout
+    from clawgym import registry
+    from clawgym.agent import AgentConfig, rollout
     from clawgym.jsonl import append_jsonl
     from clawgym.models import SamplingParams
 
@@ -67,13 +69,19 @@ def agent_cmd(src: SrcArg,
     tasks = _select(tasks, task, src)
     if len(tasks) != 1:
         _fail(f"{src} has {len(tasks)} tasks: pass --task ID")
-    if agent == "llm" and not model:
-        _fail("the llm agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
+    try:  # the one registry, as `clawgym run` does: a name works in both commands or in neither
+        registry.check("agent", agent)
+        registry.check("sandbox", sandbox)
+        wants_model = registry.needs_model(agent)
+    except registry.RegistryError as exc:
+        _fail(str(exc))
+    if wants_model and not model and ":" not in agent:
+        _fail(f"the {agent} agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
     config = AgentConfig(max_steps=max_steps, timeout_s=timeout, max_tokens=max_tokens,
                          sampling=SamplingParams(temperature=temperature, max_tokens=turn_tokens, seed=seed))
     try:
-        the_model = _model(model, request_timeout, model_timeout) if agent == "llm" else None
-        the_agent = make_agent(agent, the_model, config)
+        the_model = _model(model, request_timeout, model_timeout) if model and wants_model else None
+        the_agent = registry.make_agent(agent, the_model, config)
         traj = rollout(tasks[0], the_agent, backend=sandbox, aggregation=aggregation.value,
                        on_event=_Printer(show))
     except (ClawGymError, ValueError) as exc:

@@ -40,31 +40,16 @@ def load_model(spec: str, *, request_timeout_s: float | None = None, total_timeo
     in-process models have no request to time out and stop at the caller's deadline instead.
     `device` ("auto", "cpu", "cuda[:N]") and `dtype` ("auto": bf16 on a GPU that supports it,
     else fp32) place the in-process ones (`hf:`, `smollm2`).
+
+    The spec is looked up in the one registry (`clawgym.registry`), which names the extra to
+    install when a kind's libraries are missing; an unknown or unusable spec raises `ModelError`.
     """
-    timeouts = {k: v for k, v in (("request_timeout_s", request_timeout_s), ("total_timeout_s", total_timeout_s))
-                if v is not None}
-    kind, _, rest = spec.partition(":")
-    if kind == "openai" and rest:
-        from clawgym.models._openai import OpenAIModel
+    from clawgym.registry import RegistryError, load_model as registry_load
 
-        return OpenAIModel(rest, **timeouts, **options)
-    if kind == "hf" and rest:
-        from clawgym.models._hf import HFModel
-
-        return HFModel.from_pretrained(rest, **options)
-    if spec == "smollm2":
-        from clawgym.models._smollm2 import load_smollm2
-
-        return load_smollm2(**options)
-    if kind == "scripted" and rest:
-        return ScriptedModel.from_file(rest)
-    if rest:
-        try:
-            cls = getattr(importlib.import_module(kind), rest)
-        except (ImportError, AttributeError) as exc:
-            raise ModelError(f"cannot load model {spec!r}: {exc}. Specs: {SPEC_HELP}") from exc
-        return cls(**timeouts, **options)
-    raise ModelError(f"unknown model spec {spec!r}; use {SPEC_HELP}")
+    try:
+        return registry_load(spec, request_timeout_s=request_timeout_s, total_timeout_s=total_timeout_s, **options)
+    except RegistryError as exc:
+        raise ModelError(str(exc)) from exc
 
 
 def __getattr__(name: str) -> Any:
@@ -72,13 +57,13 @@ def __getattr__(name: str) -> Any:
     (PEP 562): torch and transformers load only when asked for."""
     where = {"OpenAIModel": "clawgym.models._openai", "HFModel": "clawgym.models._hf",
              "BatchEngine": "clawgym.models._batch", "GenRequest": "clawgym.models._batch",
-             "GenResult": "clawgym.models._batch"}
+             "GenResult": "clawgym.models._batch", "load_smollm2": "clawgym.models._smollm2"}
     if name in where:
         return getattr(importlib.import_module(where[name]), name)
     raise AttributeError(f"module 'clawgym.models' has no attribute {name!r}")
 
 
-__all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "ModelError", "ModelResponse", "ModelUnavailable",
+__all__ = ["BatchEngine", "ChatModel", "ContextLengthError", "GenRequest", "GenResult", "HFModel", "load_smollm2", "ModelError", "ModelResponse", "ModelUnavailable",
            "OpenAIModel", "SPEC_HELP", "SamplingParams", "ScriptedModel", "ToolCall", "Usage", "create_app",
            "load_model", "make_call", "parse_text_tool_calls", "serve", "TOOLS_PROMPT",
            "serving", "AssistantMessage", "ChatFormatError", "ChatMessage", "ChatRequest", "Content", "ContentPart",

@@ -6,7 +6,10 @@ destroyed; every operation on its files and processes runs inside it (see `_base
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from clawgym import registry
 
 from clawgym.sandbox._base import (
     ENV_ALLOWLIST, ExecResult, FileStat, ListEntry, NetworkPolicy, OperationError, Process, ReadPage, Sandbox,
@@ -17,30 +20,42 @@ from clawgym.sandbox._cgroup import MemoryGroup
 from clawgym.sandbox._docker import DockerSandbox, check_docker
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._process import ProcessSandbox
+from clawgym.sandbox._selfcheck import CheckResult, SelfCheckError, self_check
 
-BACKENDS: dict[str, type[Sandbox]] = {"bwrap": BwrapSandbox, "process": ProcessSandbox}
+
+class _Backends(Mapping[str, type[Sandbox]]):
+    """The registered sandbox backends by name: a read-only view of the one registry
+    (`clawgym.registry`), so a backend registered there is known here too."""
+
+    def __getitem__(self, name: str) -> type[Sandbox]:
+        if name not in registry.REGISTRY["sandbox"]:
+            raise KeyError(name)
+        return sandbox_class(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.REGISTRY["sandbox"])
+
+    def __len__(self) -> int:
+        return len(registry.REGISTRY["sandbox"])
+
+
+BACKENDS: Mapping[str, type[Sandbox]] = _Backends()
 
 
 def sandbox_class(name: str) -> type[Sandbox]:
-    """A backend by name, or by "module:Class" for third-party backends."""
-    if name in BACKENDS:
-        return BACKENDS[name]
-    if name == "docker":
-        return DockerSandbox
-    if ":" in name:
-        import importlib
-
-        module, _, cls = name.partition(":")
-        return getattr(importlib.import_module(module), cls)
-    raise ValueError(f"unknown sandbox backend {name!r}; choose {', '.join([*BACKENDS, 'docker'])} or 'module:Class'")
+    """A backend by its registry name (bwrap, process, docker) or by "module:Class" for a user's
+    own, through the one registry. Raises `RegistryError` (a ValueError) naming the known ones."""
+    return registry.load("sandbox", name)
 
 
 def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
     """Make a sandbox of the named backend (see `Sandbox.__init__` for the arguments)."""
-    return sandbox_class(backend)(**kwargs)
+    sb = sandbox_class(backend)(**kwargs)
+    sb.backend = backend  # its registry name: what makes another session like it (`module:Class` too)
+    return sb
 
 
-__all__ = ["BACKENDS", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "MemoryGroup", "NetworkPolicy",
+__all__ = ["BACKENDS", "CheckResult", "SelfCheckError", "self_check", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "MemoryGroup", "NetworkPolicy",
            "OperationError", "Process", "ProcessSandbox", "ReadPage", "Sandbox", "SandboxLimitExceeded",
            "SandboxLimits", "create_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
            "tar_files"]

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clawgym.agent import ClawEnv, EnvConfig, Trajectory
+from clawgym.agent import ClawEnv, Env, EnvConfig, EnvError, Trajectory
 from clawgym.errors import ClawGymError
 from clawgym.models import ModelResponse, Usage, parse_text_tool_calls
 from clawgym.tasks import Task
@@ -202,10 +202,10 @@ class EnvTokens:
 
 def run_episode(model: Any, task: Task, env_config: EnvConfig, *, temperature: float = 1.0, top_p: float = 1.0,
                 max_completion_length: int = 1024, max_turn_tokens: int = 256, seed: int | None = None,
-                backend: str = "bwrap", sample: int = 0, env: Any = None) -> Episode:
+                backend: str = "bwrap", sample: int = 0, env: Env | None = None) -> Episode:
     """One episode of `task` in a fresh sandbox session, the policy being `model` (an in-process
     `HFModel`) decoding from token ids. Returns the token-exact record and the verifier's reward.
-    `env`: the environment to use (default a local `ClawEnv`; `RayEnvs` gives remote ones)."""
+    `env`: any `Env` (default a local `ClawEnv`; `RayEnvs` gives remote ones); it is closed here."""
     from clawgym.models import GenRequest
 
     env = env if env is not None else ClawEnv(env_config, backend=backend)
@@ -286,7 +286,9 @@ class _EnvActor:
 
 
 class _RemoteEnv:
-    """The slice of the `ClawEnv` interface `run_episode` uses, forwarded to an actor."""
+    """The `Env` protocol (`clawgym.agent.check_env` holds it to it) forwarded to an actor's
+    `ClawEnv`. The environment's own errors (`EnvError`, sandbox errors) come back as raised
+    there, not wrapped in Ray's. Closing hands the actor back to its pool, once."""
 
     def __init__(self, actor: Any, ray: Any, release: Any):
         self.actor, self.ray, self.release = actor, ray, release
@@ -294,34 +296,54 @@ class _RemoteEnv:
         self._left, self._at = 0.0, time.monotonic()
         self._traj: Trajectory | None = None
 
+    def _get(self, ref: Any) -> Any:
+        try:
+            return self.ray.get(ref)
+        except Exception as exc:  # a RayTaskError: the actor's own exception is its cause
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, ClawGymError):
+                raise cause from None
+            raise
+
+    def _live(self) -> Any:
+        if self.actor is None:
+            raise EnvError("this environment is closed (its actor went back to the pool); ask RayEnvs.env() for another")
+        return self.actor
+
     @property
     def time_left_s(self) -> float:
         return self._left - (time.monotonic() - self._at)
 
     def reset(self, task: Task, seed: int | None = None):
-        obs, self.messages, self._left = self.ray.get(self.actor.reset.remote(task, seed))
+        self._traj = None
+        obs, self.messages, self._left = self._get(self._live().reset.remote(task, seed))
         self._at = time.monotonic()
         return obs
 
     def step(self, action: Any):
-        result, self.messages, self._left = self.ray.get(self.actor.step.remote(action))
+        result, self.messages, self._left = self._get(self._live().step.remote(action))
         self._at = time.monotonic()
+        self._traj = None
         return result
 
     def stop(self, reason: str):
-        return self.ray.get(self.actor.stop.remote(reason))
+        self._traj = None
+        return self._get(self._live().stop.remote(reason))
 
     @property
     def trajectory(self) -> Trajectory | None:
-        if self._traj is None:
-            self._traj = self.ray.get(self.actor.trajectory.remote())
+        if self._traj is None and self.actor is not None:
+            self._traj = self._get(self.actor.trajectory.remote())
         return self._traj
 
     def close(self) -> None:
+        actor, self.actor = self.actor, None
+        if actor is None:
+            return
         try:
-            self.ray.get(self.actor.close.remote())
+            self._get(actor.close.remote())
         finally:
-            self.release(self.actor)
+            self.release(actor)
 
 
 class RayEnvs:

@@ -35,7 +35,7 @@ from typing import Any
 
 from clawgym.agent import Agent, AssistantMessage, ClawEnv, EnvConfig, ToolCallPart, digest
 from clawgym.errors import ClawGymError
-from clawgym.sandbox import BACKENDS, Sandbox, create_sandbox
+from clawgym.sandbox import Sandbox, create_sandbox
 from clawgym.tasks import Task
 from clawgym.verify import run_solution
 
@@ -246,12 +246,9 @@ class TeacherAgent(Agent):
         return {"name": self.name, "plan": getattr(self.plan, "__name__", "solution_plan")}
 
     def _backend(self, sandbox: Sandbox) -> str:
-        if self.backend:
-            return self.backend
-        for name, cls in BACKENDS.items():
-            if type(sandbox) is cls:
-                return name
-        return "bwrap"
+        """The backend the plan's solution runs in: the one asked for, else the rollout's own
+        (every session carries its registry name; docker stays docker)."""
+        return self.backend or sandbox.backend
 
     def run(self, task, sandbox, traj, on_event=None) -> None:
         traj.model = {"kind": "teacher", "name": self.config()["plan"]}
