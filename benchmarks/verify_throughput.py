@@ -10,6 +10,7 @@ Target (issue 8, sandbox sessions): ratio <= 1.1 at concurrency 2.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -41,12 +42,19 @@ def ours(src: Path, concurrency: int) -> float:
     return time.perf_counter() - t
 
 
-def in_process(tasks, concurrency: int) -> float:
+def in_process(tasks, concurrency: int, pooled: bool = True) -> float:
+    """verify_many in this process: with the warm pool (the default), or every session started
+    on demand (`configure_pool(0)`: the path before issue 20)."""
+    from clawgym.sandbox import configure_pool
     from clawgym.verify import verify_many
 
-    t = time.perf_counter()
-    verify_many(tasks, concurrency=concurrency)
-    return time.perf_counter() - t
+    configure_pool() if pooled else configure_pool(0)
+    try:
+        t = time.perf_counter()
+        verify_many(tasks, concurrency=concurrency)
+        return time.perf_counter() - t
+    finally:
+        configure_pool()
 
 
 def startup() -> float:
@@ -78,21 +86,24 @@ def main() -> None:
             d.mkdir(parents=True, exist_ok=True)
             dirs.append(d)
         python = default_python()
-        b, o, p, s = [], [], [], []
+        b, o, p, u, s = [], [], [], [], []
         for _ in range(args.repeat):  # interleaved, so all see the same machine load
             b.append(bare(dirs, args.concurrency, python))
             o.append(ours(tmp / "dataset.jsonl", args.concurrency))
             p.append(in_process(tasks, args.concurrency))
+            u.append(in_process(tasks, args.concurrency, pooled=False))
             s.append(startup())
-        b_best, o_best, p_best = min(b), min(o), min(p)
+        b_best, o_best, p_best, u_best = min(b), min(o), min(p), min(u)
         print(f"{len(tasks)} tasks, concurrency {args.concurrency}, best of {args.repeat}")
         print(f"bare loop of python3 check.py WS       {b_best:6.2f} s  ({len(tasks) / b_best:5.1f} tasks/s)")
         print(f"clawgym verify (CLI, sandboxed)        {o_best:6.2f} s  ({len(tasks) / o_best:5.1f} tasks/s)"
               f"  of which CLI start-up {min(s):.2f} s")
         print(f"verify_many (Python API, sandboxed)    {p_best:6.2f} s  ({len(tasks) / p_best:5.1f} tasks/s)")
+        print(f"verify_many without the warm pool      {u_best:6.2f} s  ({len(tasks) / u_best:5.1f} tasks/s)")
         ratio = o_best / b_best
         print(f"ratio CLI {ratio:.2f}  (target <= 1.1: {'PASS' if ratio <= 1.1 else 'FAIL'})"
-              f"   ratio API {p_best / b_best:.2f}")
+              f"   ratio API {p_best / b_best:.2f}   ratio API without the pool {u_best / b_best:.2f}")
+        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -130,3 +130,19 @@ def test_the_starter_suite_passes_every_sanity_probe():
         assert all(row["checks"][p]["status"] == "pass" for p in PROBES if p not in CHEAT_PROBES), row
         assert row["checks"]["other_format"]["status"] == "pass", row  # a second correct answer passes
     assert code == (0 if all(r["passed"] for r in rows.values()) else 1)
+
+
+def test_one_session_per_task_and_no_probe_sees_what_a_check_left_behind():
+    """All probe workspaces of a task are scored in one verification session, refilled for each:
+    a check that leaves files in /tmp, HOME or the workspace, or a process behind, must not find
+    them on the next probe (else the reference would score 0 the second time: determinism)."""
+    leaky = (b'import os, subprocess, sys\n'
+             b'marks = ["/tmp/seen", "/root/seen", "/var/seen", os.path.join(sys.argv[1], "seen")]\n'
+             b'left = any(os.path.exists(m) for m in marks) or subprocess.run(["pgrep", "-f", "sleep 987"]).returncode == 0\n'
+             b'for m in marks:\n    open(m, "w").close()\n'
+             b'subprocess.Popen(["sh", "-c", "sleep 987"], start_new_session=True)\n'
+             b'if left:\n    print(\'{"clean": 0}\'); sys.exit(0)\n') + SUM_CHECK
+    r = qa_task(_sum_task(leaky))
+    assert r.checks["reference"].status == "pass" and r.checks["determinism"].status == "pass", r.checks
+    assert r.checks["runtime"].detail["sandbox_sessions"] == 1
+    assert r.checks["runtime"].detail["verifications"] >= 5

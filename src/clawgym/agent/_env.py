@@ -31,8 +31,10 @@ the same finisher. An environment can also be attached to a sandbox someone else
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
@@ -40,14 +42,16 @@ from pydantic import BaseModel, Field
 from clawgym.agent._messages import (
     AssistantMessage, ChatMessage, SystemMessage, ToolMessage, UserMessage, from_openai, parse_message,
 )
-from clawgym.agent._tools import ToolBox
+from clawgym.agent._tools import TOOL_SCHEMAS, ToolBox
 from clawgym.agent._trajectory import StepRecord, StopReason, Trajectory, digest, workspace_diff
 from clawgym.errors import ClawGymError
 from clawgym.models import ModelResponse, ToolCall, Usage
-from clawgym.sandbox import OperationError, Sandbox, SandboxLimitExceeded, SandboxLimits, create_sandbox
+from clawgym.sandbox import (
+    OperationError, Sandbox, SandboxLimitExceeded, SandboxLimits, create_sandbox, sandbox_class,
+)
 from clawgym.settings import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT_S
 from clawgym.tasks import Task
-from clawgym.verify import Aggregation, VerifyResult
+from clawgym.verify import Aggregation, VerifyResult, prewarm_verification
 from clawgym.verify import verify as verify_workspace
 
 Event = Callable[[str, dict[str, Any]], None]
@@ -156,9 +160,10 @@ class ClawEnv:
         self.verify, self.verify_kwargs = verify, verify_kwargs
         self.on_event = on_event
         self.task: Task | None = None
-        self.sandbox: Sandbox | None = None
+        self._making: Future | None = None  # the session being made while the first model call runs
+        self._sandbox: Sandbox | None = None
+        self._tools: ToolBox | None = None
         self.trajectory: Trajectory | None = None
-        self.tools: ToolBox | None = None
         self.reward: float = 0.0
         self.done = False
         self._owned = False
@@ -173,19 +178,25 @@ class ClawEnv:
         as the trajectory's sample number (tasks are deterministic; sampling seeds belong to the
         policy). Returns the system and user messages and the tool schemas."""
         cfg = self.config
-        if sandbox is None:
-            sandbox = self.begin(task, seed, trajectory=trajectory)
+        if sandbox is None and getattr(sandbox_class(self.backend), "at_mount_path", False):
+            self._begin_ahead(task, seed, trajectory)  # made while the policy answers the first turn
+            path = task.mount_path
         else:
-            self.close()
-            self._open(task, seed, sandbox, trajectory)
-        self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
+            if sandbox is None:
+                sandbox = self.begin(task, seed, trajectory=trajectory)
+            else:
+                self.close()
+                self._open(task, seed, sandbox, trajectory)
+            self.tools = ToolBox(sandbox, exec_timeout_s=cfg.exec_timeout_s)
+            path = sandbox.path
         traj = self.trajectory
         traj.tools = self.tool_schemas
-        system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=sandbox.path, tools=tool_lines(traj.tools))
+        system = (cfg.system_prompt or SYSTEM_PROMPT).format(mount=path, tools=tool_lines(traj.tools))
         traj.messages = [{"role": "system", "content": system}, {"role": "user", "content": task.instruction}]
         self._emit("user", {"content": task.instruction})
         self._start = self._last = time.monotonic()
-        sandbox.deadline = self._start + self.timeout_s  # no sandbox call outlives the agent's wall time
+        if sandbox is not None:
+            sandbox.deadline = self._start + self.timeout_s  # no sandbox call outlives the agent's wall time
         return Observation(task_id=task.id, messages=[SystemMessage(content=system),
                                                       UserMessage(content=task.instruction)],
                            tools=traj.tools)
@@ -204,7 +215,79 @@ class ClawEnv:
         traj.timing.setup_s = time.monotonic() - t
         self._open(task, seed, sandbox, traj)
         self._owned = True
+        self._prewarm_verification(task)
         return sandbox
+
+    def _begin_ahead(self, task: Task, seed: int | None, trajectory: Trajectory | None) -> None:
+        """`begin`, with the session made in a thread of its own: the policy's first turn needs
+        only the instruction and the tool schemas, so it runs while the sandbox starts, and the
+        first access to `sandbox` or `tools` (the first tool call, the finisher) waits for it.
+        A session that cannot be made raises there, as `begin` would have raised here."""
+        self.close()
+        traj = trajectory if trajectory is not None else Trajectory(task_id=task.id, sample=seed or 0,
+                                                                    agent={"name": "env"})
+        made: Future = Future()
+        backend, limits = self.backend, self.limits
+
+        def make() -> None:
+            t = time.monotonic()
+            try:
+                sb = create_sandbox(backend, files=task.workspace, mount_path=task.mount_path, limits=limits)
+            except BaseException as exc:  # raised where the session is first needed
+                made.set_exception(exc)
+            else:
+                made.set_result((sb, time.monotonic() - t))
+
+        threading.Thread(target=make, name="clawgym-episode-session", daemon=True).start()
+        self._open(task, seed, None, traj)  # type: ignore[arg-type]
+        self._making, self._owned = made, True
+        self._prewarm_verification(task)
+
+    def _ready(self) -> None:
+        """Wait for the session `_begin_ahead` is making; give it its tools and its deadline."""
+        made, self._making = self._making, None
+        if made is None:
+            return
+        try:
+            sb, setup_s = made.result()
+        except BaseException:
+            self._owned = False
+            raise
+        if self.trajectory is not None:
+            self.trajectory.timing.setup_s = setup_s
+        self._sandbox, self._tools = sb, ToolBox(sb, exec_timeout_s=self.config.exec_timeout_s)
+        sb.deadline = self._start + self.timeout_s
+
+    def _prewarm_verification(self, task: Task) -> None:
+        """Have the verification session of this episode started in the background while the
+        agent works (the finisher takes it ready), in the shape the finisher will ask for."""
+        if not self.verify:
+            return
+        own = self.limits or SandboxLimits()
+        limits = self.verify_kwargs.get("limits") or SandboxLimits(workspace_bytes=own.workspace_bytes,
+                                                                   memory_group=own.memory_group)
+        prewarm_verification(task, backend=self.backend, limits=limits)
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        """The episode's session (waited for when it is still being made: see `_begin_ahead`)."""
+        if self._making is not None:
+            self._ready()
+        return self._sandbox
+
+    @sandbox.setter
+    def sandbox(self, value: Sandbox | None) -> None:
+        self._sandbox = value
+
+    @property
+    def tools(self) -> ToolBox | None:
+        if self._making is not None:
+            self._ready()
+        return self._tools
+
+    @tools.setter
+    def tools(self, value: ToolBox | None) -> None:
+        self._tools = value
 
     def _open(self, task: Task, seed: int | None, sandbox: Sandbox, trajectory: Trajectory | None) -> None:
         cfg = self.config
@@ -290,6 +373,11 @@ class ClawEnv:
 
     def close(self) -> None:
         """Free the session (an owned sandbox is destroyed; an attached one only loses its tools)."""
+        if self._making is not None:
+            try:
+                self._ready()
+            except Exception:  # a session that could not be made: nothing to free
+                pass
         if self.tools is not None:
             self.tools.close()
             self.tools = None
@@ -317,10 +405,11 @@ class ClawEnv:
     @property
     def tool_schemas(self) -> list[dict[str, Any]]:
         """The schemas of the tools this episode exposes."""
-        if self.tools is None:
+        if self._making is None and self.tools is None:
             return []
         allowed = self.config.tools
-        schemas = [t for t in self.tools.schemas() if allowed is None or t["function"]["name"] in allowed]
+        every = TOOL_SCHEMAS if self._making is not None else self.tools.schemas()  # (not waiting for the session)
+        schemas = [t for t in every if allowed is None or t["function"]["name"] in allowed]
         return [compact_schema(t) for t in schemas] if self.config.compact_tools else schemas
 
     @property

@@ -19,6 +19,7 @@ from clawgym.sandbox._bwrap import BwrapSandbox
 from clawgym.sandbox._cgroup import MemoryGroup
 from clawgym.sandbox._docker import DockerSandbox, check_docker
 from clawgym.sandbox._files import tar_directory, tar_files
+from clawgym.sandbox._pool import SandboxPool, close_pool, configure_pool, default_pool
 from clawgym.sandbox._process import ProcessSandbox
 from clawgym.sandbox._selfcheck import CheckResult, SelfCheckError, self_check
 
@@ -49,13 +50,23 @@ def sandbox_class(name: str) -> type[Sandbox]:
 
 
 def create_sandbox(backend: str = "bwrap", **kwargs: Any) -> Sandbox:
-    """Make a sandbox of the named backend (see `Sandbox.__init__` for the arguments)."""
-    sb = sandbox_class(backend)(**kwargs)
+    """Make a sandbox of the named backend (see `Sandbox.__init__` for the arguments): a session
+    of the process's warm pool (`configure_pool`), pre-started for this shape and filled with
+    this workspace, when one is ready; else one started now. Either way a session nothing ran
+    in before, for this caller alone, ended by its `close()`."""
+    sb = default_pool().create(sandbox_class(backend), **kwargs)
     sb.backend = backend  # its registry name: what makes another session like it (`module:Class` too)
     return sb
 
 
+def prewarm_sandbox(backend: str = "bwrap", count: int = 1, **kwargs: Any) -> None:
+    """Have `count` sessions of this shape (the `create_sandbox` arguments but the workspace)
+    started ahead in the background, for a need known before it comes (a rollout's verification
+    while the model still works). A later `create_sandbox` of the same shape takes one."""
+    default_pool().prewarm(sandbox_class(backend), count, **kwargs)
+
+
 __all__ = ["BACKENDS", "CheckResult", "SelfCheckError", "self_check", "ENV_ALLOWLIST", "BwrapSandbox", "DockerSandbox", "check_docker", "ExecResult", "FileStat", "ListEntry", "MemoryGroup", "NetworkPolicy",
            "OperationError", "Process", "ProcessSandbox", "ReadPage", "Sandbox", "SandboxLimitExceeded",
-           "SandboxLimits", "create_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
+           "SandboxLimits", "SandboxPool", "close_pool", "configure_pool", "create_sandbox", "default_pool", "prewarm_sandbox", "iter_archive", "read_archive", "sandbox_class", "tar_directory",
            "tar_files"]

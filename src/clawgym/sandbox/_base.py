@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from clawgym import settings
 from clawgym.errors import SandboxError
 from clawgym.sandbox._cgroup import Cgroup
-from clawgym.sandbox import _files
+from clawgym.sandbox import _files, _reaper
 from clawgym.sandbox._files import tar_directory, tar_files
 from clawgym.sandbox._procs import kill_uid
 from clawgym.sandbox._reach import check_reachable
@@ -328,6 +328,7 @@ class Sandbox(ABC):
 
     backend: str = "base"
     isolates: bool = True  # False for backends that share the host (the process backend)
+    at_mount_path: bool = False  # `path` is the mount path, known before the session starts
 
     def __init__(self, *, workspace: Path | None = None, files: Iterable[TaskFile] = (),
                  archive: bytes | IO[bytes] | None = None,
@@ -358,23 +359,31 @@ class Sandbox(ABC):
         base = root_dir or settings.current().sandbox_root()
         base.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="clawgym-sbx-", dir=base))
+        self._pid = os.getpid()  # a forked child inherits this object, never the session: see close()
         try:
             self._setup()
             self._start()
-            if workspace is not None:
-                self._import(tar_directory(Path(workspace)))
-            if archive is not None:
-                self._import(archive)
-            for rel in replace:
-                self.remove(rel, recursive=True, missing_ok=True)
-            files = list(files)
-            if files:
-                self._import(tar_files(files))
+            self._load(workspace=workspace, archive=archive, files=files, replace=replace)
         except BaseException as exc:
             self.close()
             if isinstance(exc, SandboxError) or not isinstance(exc, Exception):
                 raise
             raise SandboxError(f"could not create the {self.backend} sandbox: {exc}") from exc
+
+    def _load(self, *, workspace: Path | None = None, archive: bytes | IO[bytes] | None = None,
+              files: Iterable[TaskFile] = (), replace: Sequence[str] = ()) -> None:
+        """Fill the (empty, just started) workspace: a host folder, then a tar, then `replace`d
+        paths removed, then files. Through the server's import op, as every later write: a
+        session taken from a warm pool (`_pool`) is filled by this same call."""
+        if workspace is not None:
+            self._import(tar_directory(Path(workspace)))
+        if archive is not None:
+            self._import(archive)
+        for rel in replace:
+            self.remove(rel, recursive=True, missing_ok=True)
+        files = list(files)
+        if files:
+            self._import(tar_files(files))
 
     # -- backend hooks -----------------------------------------------------------------------
     def _setup(self) -> None:
@@ -521,11 +530,21 @@ class Sandbox(ABC):
         elif self.uid is not None:
             kill_uid(self.uid)
 
+    reap_later: bool = False  # a backend whose every process dies with one SIGKILL pass (see close)
+
     def close(self) -> None:
-        """Kill anything left and delete the sandbox's files. Safe to call twice."""
+        """Kill anything left and delete the sandbox's files. Safe to call twice.
+
+        Where the backend allows (`reap_later`: bubblewrap, whose processes all live in the
+        session's cgroup or die with its pid namespace), every process is sent SIGKILL here and
+        the rest (reaping, the namespace's teardown, removing the cgroup) is handed to a reaper
+        thread (`_reaper`): nothing of the session runs after close returns, and the caller
+        does not wait the 10-60 ms the kernel takes to clear it away."""
         if getattr(self, "closed", True):
             return
         self.closed = True
+        if getattr(self, "_pid", os.getpid()) != os.getpid():
+            return  # inherited across a fork: the session is the parent's to close, not ours
         proc = self._proc
         if proc is not None:
             for f in (proc.stdin, proc.stdout):
@@ -533,6 +552,13 @@ class Sandbox(ABC):
                     f.close()
                 except OSError:
                     pass
+        if self.reap_later and (self._cgroup is not None or self.uid is None):
+            self._kill_now()
+            if self._proxy is not None:
+                self._proxy.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+            _reaper.hand_over(self._reap)
+            return
         self._terminate()
         if self._proxy is not None:
             self._proxy.close()
@@ -540,6 +566,35 @@ class Sandbox(ABC):
             self._cgroup.remove()
         self._teardown()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _kill_now(self) -> None:
+        """SIGKILL every process of the session's cgroup but the backend's own (bubblewrap), once,
+        without waiting: the server is its pid namespace's init, so when it dies all of the
+        namespace dies, and bubblewrap, its parent, reaps it and exits (killed first, it would
+        leave the server an orphan for the host's init to reap). Without a cgroup, the server's
+        input has just ended: it stops its commands and exits by itself."""
+        proc = self._proc
+        if self._cgroup is not None:
+            for pid in self._cgroup.pids():
+                if proc is not None and pid == proc.pid:
+                    continue
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def _reap(self) -> None:
+        """The rest of close, in the reaper thread: wait for the processes (bubblewrap exits
+        with its init), stop whatever is left, remove the cgroup."""
+        if self._proc is not None:
+            try:
+                self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._terminate()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        self._teardown()
 
     def _teardown(self) -> None:
         """Backend hook run at close, after every process is gone."""
@@ -665,6 +720,29 @@ class Sandbox(ABC):
         reply, _ = self._call({"op": "write_file", "path": path, "mode": mode, "mkdirs": mkdirs,
                                "confine": confine}, payload=data)
         return int(reply.get("written", 0))
+
+    @property
+    def alive(self) -> bool:
+        """Open and answering: not closed, its server running, its channel whole."""
+        channel = getattr(self, "_channel", None)
+        return (not self.closed and self._proc is not None and self._proc.poll() is None
+                and channel is not None and channel.broken is None)
+
+    def _private_dirs(self) -> tuple[list[str], list[str]]:
+        """(folders a command may write, what to keep in them): what `refill` empties."""
+        return [self.path], []
+
+    def refill(self, *, workspace: Path | None = None, archive: bytes | IO[bytes] | None = None,
+               files: Iterable[TaskFile] = (), replace: Sequence[str] = ()) -> None:
+        """Make this session ready for another workspace of the same trusted run: every process
+        but the server stopped, the workspace and the session's other writable folders (its
+        private /tmp, HOME, /var, /run) emptied, then filled as a new session is. For one
+        verifier run over many workspaces it derived itself (QA's probes of one task); never
+        between agents or tasks: those get a session each."""
+        self.kill_all()
+        paths, keep = self._private_dirs()
+        self._call({"op": "clear", "paths": paths, "keep": keep}, timeout=120)
+        self._load(workspace=workspace, archive=archive, files=files, replace=replace)
 
     def write_files(self, files: Iterable[TaskFile]) -> None:
         """Put files into the workspace from outside (e.g. the checks, after the agent stops),

@@ -33,10 +33,15 @@ def bwrap_path() -> str:
 
 class BwrapSandbox(Sandbox):
     backend = "bwrap"
+    at_mount_path = True
+    reap_later = True  # one SIGKILL pass stops it all (pid namespace + cgroup): close need not wait
 
     @property
     def path(self) -> str:
         return self.mount_path
+
+    def _private_dirs(self) -> tuple[list[str], list[str]]:
+        return [self.mount_path, "/tmp", "/root", "/var", "/run"], [SHIM_DIR.rsplit("/", 1)[0], self.mount_path]
 
     def _host_paths(self, python: str) -> list[tuple[str, str]]:
         paths = [(src, "the read-only bind source") for src, _ in self.ro_binds]

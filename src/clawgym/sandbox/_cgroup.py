@@ -203,7 +203,11 @@ class MemoryGroup:
 
     def remove(self) -> None:
         """Remove the group once its sandboxes are gone (a sandbox still closing keeps it a
-        moment; one that outlives that leaves the empty group behind, harmless)."""
+        moment; one that outlives that leaves the empty group behind, harmless). Sessions of
+        the group the warm pool holds are closed first, and closes in flight finished."""
+        from clawgym.sandbox._pool import release_group  # (the pool imports the sandbox, which imports us)
+
+        release_group(self.name)
         for d in self.dirs:
             for _ in range(200):
                 try:

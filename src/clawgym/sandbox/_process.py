@@ -47,6 +47,9 @@ class ProcessSandbox(Sandbox):
     def path(self) -> str:
         return str(self.root / "workspace")
 
+    def _private_dirs(self) -> tuple[list[str], list[str]]:
+        return [self.path, str(self.root / "home")], []
+
     def _server_python(self) -> str:
         return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 

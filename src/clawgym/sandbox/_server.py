@@ -680,6 +680,33 @@ def op_remove(req):
     reply({"ok": True})
 
 
+def op_clear(req):
+    """Empty folders (the workspace, the private mounts) but for the paths in `keep`, never
+    following a link: the same session made ready for the next workspace of the same verifier."""
+    keep = set(req.get("keep") or ())
+
+    def clear(d):
+        try:
+            names = os.listdir(d)
+        except FileNotFoundError:
+            return
+        for name in names:
+            p = os.path.join(d, name)
+            if p in keep:
+                continue
+            if any(k.startswith(p + "/") for k in keep) and stat.S_ISDIR(os.lstat(p).st_mode):
+                clear(p)  # holds a kept path (the workspace's mount point): only the rest goes
+                continue
+            try:
+                remove_tree(p)
+            except FileNotFoundError:
+                pass
+
+    for d in req["paths"]:
+        clear(d)
+    reply({"ok": True})
+
+
 def op_import(req):
     """Unpack a tar (from the host: task files, or another sandbox's export) into the root.
     Only folders and regular files; no absolute paths, no '..', nothing through a link."""
@@ -876,6 +903,18 @@ def op_hash(req):
 
 def op_hello(req):
     reply({"ok": True, "pid": os.getpid(), "uid": os.getuid(), "root": ROOT})
+
+
+PRELOAD = ("io", "tarfile", "runpy", "site", "traceback", "atexit")  # (site under -S: imported, not run)
+
+
+def op_preload(req):
+    """Import now what the first workspace import and the first inline check would import
+    (tarfile alone costs 10-20 ms): for a session started before anyone needs it (a warm
+    pool's), so that its caller never waits for those imports."""
+    for name in PRELOAD:
+        __import__(name)
+    reply({"ok": True})
 
 
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}

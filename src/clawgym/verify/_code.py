@@ -8,6 +8,7 @@ PYTHON* variables, no user site), so nothing the agent wrote can stand in for th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,7 +21,7 @@ from typing import IO, Any
 
 from clawgym import settings
 from clawgym.errors import ClawGymError
-from clawgym.sandbox import OperationError, SandboxLimits, create_sandbox
+from clawgym.sandbox import OperationError, Sandbox, SandboxLimits, create_sandbox, prewarm_sandbox
 from clawgym.tasks import CANONICAL_REWARD_SH, Task, TaskFile
 from clawgym.verify._model import Aggregation, VerifyResult
 from clawgym.verify._transcript import openclaw_session, transcript_summary
@@ -36,6 +37,32 @@ def default_python() -> str:
     if chosen:
         return chosen
     return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+_ROOM = 16 << 20  # verification's room on top of the workspace's cap, in steps of this
+
+
+def verification_limits(limits: SandboxLimits | None = None, added_bytes: int = 0) -> SandboxLimits:
+    """The limits of a verification session: the agent's, with room for what verification adds
+    (checks, payload: `added_bytes`) on top of a workspace filled to its cap, rounded up to a
+    step, so that nearly every verification has the same shape and a warm session ready."""
+    limits = limits or SandboxLimits()
+    room = _ROOM + -(-max(added_bytes, 1) // _ROOM) * _ROOM
+    return limits.model_copy(update={"workspace_bytes": limits.workspace_bytes + room})
+
+
+def prewarm_verification(task: Task, *, backend: str = "bwrap", limits: SandboxLimits | None = None,
+                         count: int = 1) -> None:
+    """Have `count` verification sessions for this task's shape started in the background now,
+    for a verification known to come (a rollout's, while its model still works)."""
+    prewarm_sandbox(backend, count, mount_path=task.mount_path, limits=verification_limits(limits))
+
+
+def verification_session(task: Task, *, backend: str = "bwrap", limits: SandboxLimits | None = None) -> Sandbox:
+    """An empty verification session for this task, for `verify(..., session=)` to refill once
+    per workspace: many workspaces of one verifier in one session (QA's probes). The caller
+    closes it."""
+    return create_sandbox(backend, mount_path=task.mount_path, limits=verification_limits(limits))
 
 
 def _number(value: Any) -> float | None:
@@ -118,10 +145,13 @@ def verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | I
 def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | IO[bytes] | None = None,
                  aggregation: Aggregation = "default", backend: str = "bwrap", python: str | None = None,
                  timeout_s: float | None = None, transcript: list | None = None, final_message: str = "",
-                 limits: SandboxLimits | None = None,
+                 limits: SandboxLimits | None = None, session: Sandbox | None = None,
                  read: Sequence[str] = ()) -> tuple[VerifyResult, dict[str, bytes | str]]:
     """verify_code, also reading the files named in `read` (the rubric's) from the same sandbox
-    before the checks run: {path: bytes, or a str saying why not}."""
+    before the checks run: {path: bytes, or a str saying why not}. `session`: a verification
+    session of this task (`verification_session`) to refill instead of a session of its own:
+    for many workspaces of one verifier that the caller derived itself (QA's probes), never for
+    an agent's."""
     start = time.monotonic()
     outputs: dict[str, bytes | str] = {}
     result = VerifyResult(task_id=task.id, status="verifier_error", score=0.0, aggregation=aggregation,
@@ -144,15 +174,15 @@ def _verify_code(task: Task, workspace: Path | None = None, *, archive: bytes | 
         result.error = f"verify timeout must be a positive number of seconds, got {timeout!r}"
         return result, outputs
     untouched = workspace is None and archive is None
-    # room for what verification adds (checks, payload) on top of a workspace filled to its cap
-    limits = limits or SandboxLimits()
-    limits = limits.model_copy(update={"workspace_bytes": limits.workspace_bytes + (16 << 20) +
-                                       sum(len(f.data) for f in reward_files)})
+    limits = session.limits if session is not None else \
+        verification_limits(limits, sum(len(f.data) for f in reward_files))
+    content = {"workspace": workspace, "archive": archive, "files": task.workspace if untouched else [],
+               "replace": ("reward", PAYLOAD_NAME)}
     try:
-        with create_sandbox(
-            backend, workspace=workspace, archive=archive, files=(task.workspace if untouched else []),
-            mount_path=task.mount_path, limits=limits, replace=("reward", PAYLOAD_NAME),
-        ) as sb:
+        if session is not None:
+            session.refill(**content)
+        with (contextlib.nullcontext(session) if session is not None else
+              create_sandbox(backend, mount_path=task.mount_path, limits=limits, **content)) as sb:
             ws = sb.path
             sb.write_files(reward_files)  # first: a rubric rule may name the payload (the transcript)
             for rel in read:
@@ -248,6 +278,9 @@ def verify_many(tasks: Sequence[Task], workspaces: Sequence[Path | None] | None 
                 concurrency: int = 4, on_result=None, **kwargs: Any) -> list[VerifyResult]:
     """Verify many (task, workspace) pairs at once; results come back in input order."""
     workspaces = list(workspaces) if workspaces is not None else [None] * len(tasks)
+    if tasks:  # the first sessions started while the threads get going; the pool keeps up after
+        prewarm_verification(tasks[0], backend=kwargs.get("backend", "bwrap"), limits=kwargs.get("limits"),
+                             count=min(len(tasks), max(1, concurrency)))
 
     def one(i: int) -> VerifyResult:
         r = verify(tasks[i], workspaces[i], **kwargs)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,14 +41,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from clawgym.sandbox import create_sandbox, tar_files
+from clawgym.errors import ClawGymError
+from clawgym.sandbox import Sandbox, create_sandbox, tar_files
 from clawgym.tasks import Task, TaskFile
 from clawgym.verify._answer_key import ATTACK_CHANNELS, answer_key_variants
 from clawgym.verify._cheats import (
     MAX_TAMPERED_INPUTS, ReferenceDiff, format_variants, overdo_variants, reference_diff, shell_variants, spread,
     tamper_variants, universal_variants, untouched_inputs,
 )
-from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verify
+from clawgym.verify._code import DEFAULT_VERIFY_TIMEOUT_S, verification_session, verify
 from clawgym.verify._solution import run_solution, solution_entry
 from clawgym.verify._model import Aggregation, VerifyResult
 
@@ -216,13 +218,41 @@ def family_of(task: Task) -> str:
 
 class _Scorer:
     """Scores probe workspaces, each distinct workspace once (the same files give the same
-    verdict: determinism is its own probe), `workers` verification sandboxes at a time."""
+    verdict: determinism is its own probe), `workers` at a time. All of a task's probe
+    workspaces are scored in one verification session (one per worker), refilled for each: they
+    are ours, derived from the task's own files and reference, and only the task's own checks
+    run on them; the session's writable folders are emptied and its processes stopped between
+    two (`Sandbox.refill`). A session that broke is replaced by a new one."""
 
     def __init__(self, task: Task, workers: int, verify_kwargs: dict[str, Any]):
         self.task, self.workers, self.kwargs = task, max(1, workers), verify_kwargs
         self.memo: dict[str, VerifyResult] = {}
         self.durations: list[float] = []
-        self.sessions = 0
+        self.sessions = 0       # verification sessions opened
+        self.verifications = 0  # probe workspaces scored
+        self._free: list[Sandbox] = []
+        self._lock = threading.Lock()
+
+    def _session(self) -> Sandbox:
+        with self._lock:
+            while self._free:
+                sb = self._free.pop()
+                if sb.alive:
+                    return sb
+                sb.close()
+            self.sessions += 1
+        return verification_session(self.task, backend=self.kwargs.get("backend", "bwrap"),
+                                    limits=self.kwargs.get("limits"))
+
+    def close(self) -> None:
+        with self._lock:
+            free, self._free = self._free, []
+        for sb in free:
+            sb.close()
+
+    def __del__(self) -> None:  # qa_task raised before it closed us
+        for sb in getattr(self, "_free", []):
+            sb.close()
 
     @staticmethod
     def _key(files: dict[str, bytes] | None) -> str:
@@ -235,9 +265,19 @@ class _Scorer:
 
     def fresh(self, files: dict[str, bytes] | None) -> VerifyResult:
         archive = None if files is None else _archive(files)
-        r = verify(self.task, archive=archive, **self.kwargs)
+        try:
+            sb = self._session()
+        except ClawGymError as exc:  # as verify() reports a session it could not make
+            r = VerifyResult(task_id=self.task.id, status="verifier_error", score=0.0,
+                             error=f"sandbox failure: {exc}")
+        else:
+            try:
+                r = verify(self.task, archive=archive, session=sb, **self.kwargs)
+            finally:
+                with self._lock:
+                    self._free.append(sb)
         self.durations.append(r.duration_s)
-        self.sessions += 1
+        self.verifications += 1
         return r
 
     def one(self, files: dict[str, bytes] | None) -> VerifyResult:
@@ -330,7 +370,8 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
     slowest = max(sc.durations)
     checks["runtime"] = ProbeResult(status="pass" if slowest <= budget else "fail",
                                     detail={"slowest_s": round(slowest, 3), "budget_s": budget,
-                                            "sandbox_sessions": sc.sessions})
+                                            "verifications": sc.verifications, "sandbox_sessions": sc.sessions})
+    sc.close()
     checks = {name: checks[name] for name in PROBES if name in checks}
     return QAResult(task_id=task.id, passed=all(c.status != "fail" for c in checks.values()), checks=checks)
 
