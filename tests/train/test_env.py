@@ -219,3 +219,20 @@ def test_rollout_ends_every_agent_through_the_one_finisher_with_phase_timings():
 def test_timings_are_kept_without_verification():
     traj = rollout(_task(), LLMAgent(ScriptedModel([{"content": "Done."}])), verify=False)
     assert traj.verification is None and traj.timing.verify_s is None and traj.timing.export_s is not None
+
+
+class _DuckAgent:
+    """A user's agent that does not subclass Agent: `run` and `config` are all it has."""
+
+    def config(self):
+        return {"name": "duck"}
+
+    def run(self, task, sandbox, traj, on_event=None):
+        sandbox.write_file(f"{sandbox.path}/out.txt", b"HELLO")
+        traj.stop_reason = "agent_exit"
+
+
+def test_a_duck_typed_agent_still_rolls_out():
+    traj = rollout(_task(), _DuckAgent())
+    assert (traj.stop_reason, traj.status, traj.score) == ("agent_exit", "done", 1.0)
+    assert traj.timing.setup_s is not None and traj.timing.verify_s is not None

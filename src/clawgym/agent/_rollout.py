@@ -29,11 +29,14 @@ def rollout(task: Task, agent: Agent, *, sample: int = 0, backend: str = "bwrap"
     A sandbox limit the agent breaks (memory, processes, disk) ends the rollout as the agent's
     failure with the reason; its workspace is still verified when the session survived."""
     traj = Trajectory(task_id=task.id, sample=sample, agent=agent.config())
-    env = ClawEnv(agent.env_config(), backend=backend, limits=limits, aggregation=aggregation, verify=verify,
-                  on_event=on_event, **verify_kwargs)
+    # a user's agent need not subclass Agent: `run` (and `config`) are enough, as they always were
+    env_config = getattr(agent, "env_config", None)
+    env = ClawEnv(env_config() if env_config is not None else None, backend=backend, limits=limits,
+                  aggregation=aggregation, verify=verify, on_event=on_event, **verify_kwargs)
+    episode = getattr(agent, "episode", None) or (lambda e, t, tr: Agent.episode(agent, e, t, tr))
     try:
         try:
-            agent.episode(env, task, traj)
+            episode(env, task, traj)
         except Exception as exc:
             if env.sandbox is None or env.done:
                 raise  # no session was made, or the finisher itself failed: not the agent's doing
