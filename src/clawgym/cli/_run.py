@@ -81,8 +81,9 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
     With no arguments: the built-in starter suite with the embedded SmolLM2 model."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from clawgym.runs import (RunInterrupted, RunSetupError, check_run, execute, make_config, run_folder,
-                              select_tasks, starter_source, summarize, summary_tables, write_report)
+    from clawgym.runs import (AttemptDone, AttemptRetry, AttemptRunning, RunEvent, RunInterrupted, RunSetupError,
+                              RunStarted, check_run, execute, make_config, run_folder, select_tasks, starter_source,
+                              summarize, summary_tables, write_report)
 
     try:
         src, settings = starter_source(src, {"agent": agent, "model": model, "max_steps": max_steps,
@@ -105,26 +106,26 @@ def run_cmd(src: Annotated[Optional[Path], typer.Argument(help="Tasks to run (de
                   console=err, transient=False, disable=not err.is_terminal) as progress:
         bar = progress.add_task("run", total=None, running=0, mean="-")
 
-        def on(kind: str, data: dict) -> None:
-            if kind == "start":
-                finished = [r for r in data["rows"] if r.state in ("done", "agent_error", "infra_error")]
-                state["done"], state["score"] = len(finished), sum(r.score or 0 for r in finished)
-                progress.update(bar, total=data["total"], completed=state["done"])
-                if not err.is_terminal:
-                    err.print(f"{data['pending']} of {data['total']} attempt(s) to run")
-            elif kind == "running":
-                state["running"] += 1
-            elif kind == "retry":
-                state["running"] -= 1
-                err.print(f"[yellow]retrying {data['task_id']} #{data['sample']}: {escape(str(data['error']))[:200]}[/yellow]")
-            elif kind == "done":
-                t = data["traj"]
-                state["running"] -= 1
-                state["done"] += 1
-                state["score"] += t.score
-                if not err.is_terminal:
-                    err.print(f"[{state['done']}] {t.task_id} #{t.sample}: {t.score:.3f} ({t.status}, {t.stop_reason})",
-                              highlight=False)
+        def on(event: RunEvent) -> None:
+            match event:
+                case RunStarted(rows=rows, total=total, pending=pending):
+                    finished = [r for r in rows if r.state in ("done", "agent_error", "infra_error")]
+                    state["done"], state["score"] = len(finished), sum(r.score or 0 for r in finished)
+                    progress.update(bar, total=total, completed=state["done"])
+                    if not err.is_terminal:
+                        err.print(f"{pending} of {total} attempt(s) to run")
+                case AttemptRunning():
+                    state["running"] += 1
+                case AttemptRetry(task_id=task_id, sample=sample, error=error):
+                    state["running"] -= 1
+                    err.print(f"[yellow]retrying {task_id} #{sample}: {escape(str(error))[:200]}[/yellow]")
+                case AttemptDone(traj=t):
+                    state["running"] -= 1
+                    state["done"] += 1
+                    state["score"] += t.score
+                    if not err.is_terminal:
+                        err.print(f"[{state['done']}] {t.task_id} #{t.sample}: {t.score:.3f} ({t.status}, "
+                                  f"{t.stop_reason})", highlight=False)
             mean = f"{state['score'] / state['done']:.3f}" if state["done"] else "-"
             progress.update(bar, completed=state["done"], running=max(state["running"], 0), mean=mean)
 

@@ -12,14 +12,17 @@ from typing import Any
 from clawgym import registry
 from clawgym.agent import AgentConfig, Trajectory, rollout
 from clawgym.errors import ClawGymError
+from clawgym.events import listener
 from clawgym.models import ChatModel, ModelError, SamplingParams
 from clawgym.runs._config import RunConfig
+from clawgym.runs._events import AttemptDone, AttemptRetry, AttemptRunning, RunEnded, RunEvent, RunStarted
 from clawgym.runs._plan import check_run
 from clawgym.runs._store import RunStore
 from clawgym.sandbox import MemoryGroup, SandboxLimits
 from clawgym.tasks import Task
 
-Progress = Callable[[str, dict[str, Any]], None]
+Progress = Callable[[RunEvent], None] | Callable[[str, dict[str, Any]], None]
+"""A run's listener: `on(event)` with a typed `RunEvent`, or the older `on(kind, data)`."""
 
 
 def default_memory_budget() -> int:
@@ -119,7 +122,7 @@ class RunJob:
 
         self.limits = limits
         self.tasks = {t.id: t for t in tasks}
-        self.config, self.store, self.emit = config, store, emit
+        self.config, self.store, self.emit = config, store, listener(emit)
         self.stop = threading.Event()
         self.cache_dir = str(store.folder / "judge_cache")
         self.judge_cache = JudgeCache(self.cache_dir)
@@ -129,7 +132,7 @@ class RunJob:
 
     def start(self, key: tuple[str, int]) -> int:
         tries = self.store.start(*key)
-        self.emit("running", {"task_id": key[0], "sample": key[1]})
+        self.emit(AttemptRunning(task_id=key[0], sample=key[1]))
         return tries
 
     def attempt(self, key: tuple[str, int]) -> Trajectory:
@@ -145,10 +148,10 @@ class RunJob:
         """Store a result, or put it back for another try; True when it is final."""
         if traj.status == "infra_error" and tries < self.config.max_tries:
             self.store.retry_later(traj.task_id, traj.sample, traj.error or "infrastructure error")
-            self.emit("retry", {"task_id": traj.task_id, "sample": traj.sample, "error": traj.error})
+            self.emit(AttemptRetry(task_id=traj.task_id, sample=traj.sample, error=traj.error))
             return False
         self.store.record(traj)
-        self.emit("done", {"traj": traj})
+        self.emit(AttemptDone(traj=traj))
         return True
 
 
@@ -178,10 +181,9 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
         store.close()
         raise
     try:
-        emit = progress or (lambda kind, data: None)
+        emit = listener(progress)
         pending = store.pending()
-        emit("start", {"total": len(config.task_ids) * config.samples, "pending": len(pending),
-                       "rows": store.rows()})
+        emit(RunStarted(total=len(config.task_ids) * config.samples, pending=len(pending), rows=store.rows()))
         group = MemoryGroup.create(f"run-{os.getpid()}-{uuid.uuid4().hex[:8]}",
                                    memory_budget_bytes or default_memory_budget()) if executor == "local" else None
         try:
@@ -190,7 +192,7 @@ def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrenc
         finally:
             if group is not None:
                 group.remove()
-        emit("end", {"rows": store.rows()})
+        emit(RunEnded(rows=store.rows()))
         return store
     except BaseException as exc:
         try:

@@ -8,6 +8,9 @@ from clawgym.train._data import (
 )
 from clawgym.train._teacher import TeacherAgent, TeacherError, solution_plan
 from clawgym.train._demo import DemoAgent, DemoConfig, DemoTeacher, rich_table, run_demo
+from clawgym.train._events import (
+    DemoEvent, GRPOLog, PhaseDone, PhaseRun, PhaseStarted, RunSummary, SFTData, SFTLog, demo_event, demo_listener,
+)
 from clawgym.train._sft import LoraSpec, SFTConfigError, SFTResult, SFTTrainConfig, load_base, train_sft
 from clawgym.train._grpo import (
     Episode, GRPOConfigError, GRPOResult, GRPOTrainConfig, RayEnvs, RolloutFunc, build_trainer, grpo_dataset, run_episode,
@@ -18,4 +21,6 @@ __all__ = ["DemoAgent", "DemoConfig", "DemoTeacher", "rich_table", "run_demo", "
            "SFTTrainConfig", "TeacherAgent", "TeacherError", "build_sft_dataset", "clean_messages", "export_openai_jsonl", "load_base",
            "load_trajectories", "openai_messages", "select_trajectories", "solution_plan", "tokenize_sft_dataset", "train_sft",
            "Episode", "GRPOConfigError", "GRPOResult", "GRPOTrainConfig", "RayEnvs", "RolloutFunc", "build_trainer", "grpo_dataset", "run_episode",
-           "train_grpo", "verifier_reward"]
+           "train_grpo", "verifier_reward",
+           "DemoEvent", "GRPOLog", "PhaseDone", "PhaseRun", "PhaseStarted", "RunSummary", "SFTData", "SFTLog", "demo_event",
+           "demo_listener"]
