@@ -52,7 +52,7 @@ def two_tasks(tmp_path_factory) -> Path:
     (["--sandbox", "docker"], "sandbox 'docker'"),
     (["--sandbox", "nosuchpkg.box:Box"], "cannot load sandbox"),
     (["--executor", "slurm"], "unknown executor 'slurm'"),
-    (["--judge-model", "gpt4"], "unknown model 'gpt4'"),
+    (["--judge-model", "gpt4"], "unknown judge 'gpt4'"),
     (["--timeout", "nan"], "--timeout nan: must be a finite number"),
     (["--verify-timeout", "inf"], "--verify-timeout inf: must be a finite number"),
 ])

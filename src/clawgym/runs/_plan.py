@@ -138,9 +138,9 @@ def check_run(tasks: list[Task], config: RunConfig, *, executor: str = "local", 
         registry.check("agent", config.agent)
         if config.model is None and registry.needs_model(config.agent) and ":" not in config.agent:
             raise RunSetupError(f"the {config.agent} agent needs --model (e.g. --model smollm2 or --model openai:NAME)")
-        for spec in (config.model, config.judge_model):
+        for kind, spec in (("model", config.model), ("judge", config.judge_model)):
             if spec is not None:
-                registry.check("model", spec)
+                registry.check(kind, spec)  # type: ignore[arg-type]
         (registry.probe if probe else registry.check)("sandbox", config.sandbox)
         registry.check("executor", executor)
     except registry.RegistryError as exc:
