@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from clawgym.bench._calibrate import run_label
 from clawgym.bench._manifest import Manifest
 from clawgym.bench._stats import bootstrap_mean, wilson
+from clawgym.pages import render_page, write_page
 
 
 class Group(BaseModel):
@@ -175,9 +176,7 @@ def leaderboard_html(board: Leaderboard) -> str:
             f"</span></td><td>{g.tasks}</td><td>{g.attempts}</td><td>{m.coverage:.0%}</td>"
             f"<td>{m.tokens:,}</td><td>{cost}</td><td>{m.verifier_error_rate:.1%}</td></tr>")
     data = e(json.dumps(board.model_dump(mode="json")), quote=False)
-    return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
-<title>Leaderboard {e(board.benchmark)}</title><style>{_CSS}</style></head><body>
-<h1>Leaderboard: {e(board.benchmark)}</h1>
+    body = f"""<h1>Leaderboard: {e(board.benchmark)}</h1>
 <div class=muted>benchmark digest {e(board.digest[:16])} · pass = score &ge; {board.threshold:g} ·
 mean score 95% CI by bootstrap over tasks, pass rate 95% CI by Wilson over attempts ·
 generated {e(time.strftime('%Y-%m-%d %H:%M', time.localtime(board.created_at)))}</div>
@@ -186,14 +185,9 @@ generated {e(time.strftime('%Y-%m-%d %H:%M', time.localtime(board.created_at)))}
 {''.join(rows)}</table>
 {_pivot(board, 'per_category', 'Per category (mean score [95% CI])')}
 {_pivot(board, 'per_band', 'Per difficulty band (mean score [95% CI])')}
-<details><summary>data (JSON)</summary><pre id=data>{data}</pre></details>
-</body></html>"""
+<details><summary>data (JSON)</summary><pre id=data>{data}</pre></details>"""
+    return render_page(f"Leaderboard {board.benchmark}", body, style=_CSS)
 
 
 def write_leaderboard(board: Leaderboard, out: str | Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(leaderboard_html(board), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_page(out, leaderboard_html(board))

@@ -14,6 +14,7 @@ from typing import Any
 
 from clawgym.bench._manifest import task_hash
 from clawgym.bench._review import DECISIONS, ReviewStore
+from clawgym.pages import render_page, script_json
 
 
 def _state(tasks: Sequence[Any], store: ReviewStore) -> list[dict[str, Any]]:
@@ -29,8 +30,8 @@ def _state(tasks: Sequence[Any], store: ReviewStore) -> list[dict[str, Any]]:
 
 
 def review_page(tasks: Sequence[Any], store: ReviewStore, token: str) -> str:
-    data = json.dumps({"token": token, "tasks": _state(tasks, store)}, ensure_ascii=True).replace("<", "\\u003c")
-    return _PAGE.replace("__DATA__", data)
+    data = script_json({"token": token, "tasks": _state(tasks, store)})
+    return render_page("Benchmark review", _BODY, style=_CSS, script=_JS, csp=_CSP, data={"data": data})
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -102,21 +103,21 @@ def serve_review(tasks: Sequence[Any], store: ReviewStore, *, host: str = "127.0
     return server
 
 
-_PAGE = r"""<!doctype html><html lang=en><head><meta charset=utf-8><title>Benchmark review</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
-<style>
+_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
+_CSS = r"""
 body{font:14px/1.45 system-ui,sans-serif;margin:20px auto;max-width:980px;padding:0 14px;color:#1d1d1f}
 .task{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:12px 0}.task h3{margin:0 0 6px;font-size:15px}
 pre{white-space:pre-wrap;background:#f7f7f9;padding:8px;border-radius:6px;max-height:260px;overflow:auto}
 .llm{font-size:13px;color:#333}.no{color:#b00020;font-weight:600}.yes{color:#127a12}
 textarea{width:100%;min-height:3em;font:inherit}.accept{color:#127a12}.reject{color:#b00020}.edit{color:#a06000}
 .bar{display:flex;gap:8px;align-items:center;margin-top:6px}#summary{position:sticky;top:0;background:#fff;padding:6px 0}
-</style></head><body><h1>Benchmark review</h1><div id=summary></div>
+"""
+_BODY = r"""<h1>Benchmark review</h1><div id=summary></div>
 <label>show <select id=show><option value=todo>undecided</option><option value=all>all</option>
 <option value=accept>accepted</option><option value=reject>rejected</option><option value=edit>needs edit</option></select></label>
 <div id=list></div>
-<script type="application/json" id=data>__DATA__</script>
-<script>
+"""
+_JS = r"""
 "use strict";
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -161,5 +162,5 @@ function render() {
 }
 $("show").onchange = render;
 render();
-</script></body></html>
 """
+

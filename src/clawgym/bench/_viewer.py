@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgym.bench._calibrate import run_label
+from clawgym.pages import render_page, write_page
 
 _KEEP_VERIFY = ("status", "score", "code_score", "rubric_score", "rubric_status", "rubric", "checks", "error",
                 "declared_reward")
@@ -101,26 +102,19 @@ def viewer_html(rows: list[list[Any]], trajectories: dict[str, Any], labels: lis
         index.append([*r[:9], *slot])
     data = json.dumps({"labels": labels, "rows": index}, ensure_ascii=True,
                       separators=(",", ":")).replace("<", "\\u003c")
-    esc = title.replace("&", "&amp;").replace("<", "&lt;")
-    return (_PAGE.replace("__TITLE__", esc).replace("__INDEX__", data)
-            .replace("__TRAJS__", "\n".join(lines)))
+    return render_page(title, _BODY, style=_CSS, script=_JS, csp=_CSP,
+                       data={"index": data, "trajs": "\n".join(lines)})
 
 
 def write_viewer(folders: Sequence[str | Path], out: str | Path, *, title: str | None = None,
                  limit: int = 20_000) -> Path:
     rows, trajs, labels = collect(folders, limit=limit)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(viewer_html(rows, trajs, labels, title=title or "Trajectories: " + ", ".join(map(str, folders))),
-                   encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_page(out, viewer_html(rows, trajs, labels,
+                                       title=title or "Trajectories: " + ", ".join(map(str, folders))))
 
 
-_PAGE = r"""<!doctype html><html lang=en><head><meta charset=utf-8><title>__TITLE__</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<style>
+_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+_CSS = r"""
 body{font:13px/1.4 system-ui,sans-serif;margin:0;color:#1d1d1f;display:flex;height:100vh}
 #left{width:46%;min-width:380px;border-right:1px solid #ddd;display:flex;flex-direction:column}
 #right{flex:1;overflow:auto;padding:10px 16px}
@@ -138,7 +132,8 @@ pre{white-space:pre-wrap;word-break:break-word;margin:4px 0;font:12px/1.35 ui-mo
 .step{border-left:3px solid #4a6cf7;padding-left:8px;margin:10px 0}.step h3{margin:4px 0;font-size:14px}
 .done{color:#127a12}.agent_error,.infra_error,.verifier_error{color:#b00020}.muted{color:#777}
 .hidden{display:none}h2{font-size:16px;margin:12px 0 6px}
-</style></head><body>
+"""
+_BODY = r"""
 <div id=left><div id=filters>
 <input id=f-task placeholder="task id contains" size=14>
 <select id=f-model><option value="">all models</option></select>
@@ -150,9 +145,8 @@ score <input id=f-min class=n type=number step=0.05 placeholder=min> - <input id
 <tbody id=rows></tbody></table></div>
 <div id=pager><button id=prev>&lsaquo;</button> <span id=count></span> <button id=next>&rsaquo;</button></div></div>
 <div id=right><div id=detail class=muted>Choose an attempt on the left.</div></div>
-<script type="application/json" id=index>__INDEX__</script>
-<script type="application/json" id=trajs>__TRAJS__</script>
-<script>
+"""
+_JS = r"""
 "use strict";
 const IDX = JSON.parse(document.getElementById("index").textContent);
 const ROWS = IDX.rows, LABELS = IDX.labels, PAGE = 200;
@@ -302,5 +296,5 @@ applyFilters();
 if (st.has("a") && +st.get("a") < ROWS.length) { selected = +st.get("a"); stepMode = st.has("s") ? +st.get("s") : -1; renderList(); renderDetail(); }
 document.documentElement.dataset.renderMs = performance.now().toFixed(1);
 document.documentElement.dataset.shown = String(filtered.length);
-</script></body></html>
 """
+

@@ -10,13 +10,13 @@ import base64
 import html
 import io
 import json
-import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
+from clawgym.pages import render_page, write_page
 from clawgym.runs._store import FINAL_STATES, AttemptRow, RunStore, RunStoreError
 
 
@@ -150,9 +150,7 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
             cfg = store.config()
             configs[d.name] = cfg.model_dump(exclude={"task_ids", "schema_version"}) if cfg else {}
     out = out or (run_dirs[0] / ("report.html" if len(run_dirs) == 1 else "compare.html"))
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>ClawGym report: "
-             f"{_e(', '.join(n for n, _, _ in runs))}</title><style>{CSS}</style></head><body>",
-             "<h1>ClawGym report</h1>"]
+    parts = ["<h1>ClawGym report</h1>"]
     for name, rows, s in runs:
         errs = ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "none"
         parts.append(f"<h2>Run {_e(name)}</h2><div class=cards><span>attempts <b id='attempts-{_e(name)}'>{s['finished']}</b>"
@@ -198,13 +196,10 @@ def write_report(run_dirs: list[Path], out: Path | None = None) -> Path:
             if r.error:
                 body = f"<p class=err>{_e(r.error)}</p>" + body
             parts.append(f"<details><summary>{head}</summary>{body}</details>")
-    parts.append("</body></html>")
-    tmp = out.with_name(f".{out.name}.tmp")
+    page = render_page("ClawGym report: " + ", ".join(n for n, _, _ in runs), "\n".join(parts), style=CSS)
     try:  # whole or not at all: a reader never sees half a page
-        tmp.write_text("\n".join(parts), encoding="utf-8")
-        os.replace(tmp, out)
+        write_page(out, page)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RunStoreError(f"cannot write the report to {out}: {exc.strerror}; free space there, "
                             "or write it elsewhere with --html PATH") from exc
     return out

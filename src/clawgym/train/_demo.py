@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from clawgym.agent import AgentConfig, EnvConfig, LLMAgent
+from clawgym.pages import render_page, write_page
 from clawgym.stats import wilson
 from clawgym.train._teacher import TeacherAgent
 
@@ -323,11 +324,10 @@ def write_demo_report(folder: Path, table: list[dict[str, Any]], phases: dict[st
         f"<td><pre>{e(chr(10).join(x['after']))}</pre></td></tr></table>" for x in (examples or []))
     grpo_rows = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in (grpo or {}).items()
                         if k != "log")
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>ClawGym demo</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}pre{{margin:0;font-size:12px;
-white-space:pre-wrap;max-width:520px}}</style></head><body>
-<h1>ClawGym in miniature: base vs trained</h1>
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}\n"
+             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}pre{margin:0;font-size:12px;\n"
+             "white-space:pre-wrap;max-width:520px}")
+    body = f"""<h1>ClawGym in miniature: base vs trained</h1>
 <p>Base model <code>{e(cfg.model)}</code>; SFT on teacher trajectories of train-split family tasks; all evaluated on
 the same held-out tasks (held-out seeds of the train families, and held-out families), with the same agent
 settings: tools {e(', '.join(cfg.tools))}, at most {cfg.max_steps} turns of {cfg.turn_tokens} tokens. Pass = score
@@ -343,11 +343,8 @@ settings: tools {e(', '.join(cfg.tools))}, at most {cfg.max_steps} turns of {cfg
 {f"<h2>GRPO</h2><table>{grpo_rows}</table>" if grpo else ""}
 <p>Run folders: <code>before/</code>, <code>teacher/</code>, <code>after/</code>{", <code>grpo-after/</code>" if grpo else ""}
 (each with its own report.html); checkpoints <code>sft/</code>{", <code>grpo/</code>" if grpo else ""}; tasks under
-<code>tasks/</code>; <code>demo.json</code> holds every number.</p>
-</body></html>"""
-    path = folder / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+<code>tasks/</code>; <code>demo.json</code> holds every number.</p>"""
+    return write_page(folder / "report.html", render_page("ClawGym demo", body, style=style))
 
 
 def demo_tasks(cfg: DemoConfig) -> dict[str, list[Any]]:
