@@ -400,3 +400,18 @@ def test_draft_schema_per_record_patterns_and_example_names():
     assert TaskDraft.model_validate(example)  # a name given as an example, not a file the task uses
     with pytest.raises(ValueError, match="names archive/2024-05-01.txt"):
         TaskDraft.model_validate({**example, "instruction": example["instruction"].replace("for example, ", "")})
+
+
+def test_a_check_that_copies_the_reference_values_is_sent_back():
+    from clawgym.synth import CheckScript
+
+    outputs = {"out/rainfall_totals.json": '{"2024-01": 15.5, "2024-02": 8.5}'}
+    public = "Using input/rainfall.csv ...\ndate,mm\n2024-01-03,12.5\n2024-01-20,3.0\n2024-02-02,7.5\n2024-02-28,1.0\n"
+    copied = ("import json, sys\ndef grade(transcript, workspace_path):\n"
+              "    got = json.load(open(workspace_path + '/out/rainfall_totals.json'))\n"
+              "    return {'jan': float(got.get('2024-01') == 15.5), 'feb': float(got.get('2024-02') == 8.5)}\n"
+              "if __name__ == '__main__':\n    print(json.dumps(grade([], sys.argv[1])))\n")
+    with pytest.raises(ValueError, match=r"copied from the reference outputs \('15.5', '8.5'\)"):
+        CheckScript.model_validate({"check_py": copied}, context={"reference_outputs": outputs, "public": public})
+    computed = copied.replace("== 15.5", "== round(12.5 + 3.0, 1)").replace("== 8.5", "is not None")
+    assert CheckScript.model_validate({"check_py": computed}, context={"reference_outputs": outputs, "public": public})

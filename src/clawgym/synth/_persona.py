@@ -338,6 +338,7 @@ class _Run:
         """check.py, repaired until it passes every QA probe; the reference solution runs once and
         every probe workspace of every round derives from its output."""
         convo = verifier_messages(draft, outputs)
+        public = "\n".join([draft["instruction"], *(f["content"] for f in draft["input_files"])])
         rounds: list[dict[str, Any]] = []
         first_hash = None
         with self.sandbox_slots:
@@ -345,7 +346,8 @@ class _Run:
         others = self.family_answers(spec)
         for rnd in range(self.cfg.qa_rounds + 1):
             ans = self.engine.structured("verifier", convo, CheckScript, parse=parse_check, usage=usage,
-                                         params=self.params(spec, self.cfg.temperature, "verifier"))
+                                         params=self.params(spec, self.cfg.temperature, "verifier"),
+                                         context={"reference_outputs": outputs, "public": public})
             first_hash = first_hash or ans.prompt_hash
             task = self.task_of(spec, draft, ans.value.check_py)
             with self.sandbox_slots:

@@ -219,12 +219,52 @@ class JudgeVote(BaseModel):
 ISSUES = ("factual_error", "answer_leak", "unsolvable", "ambiguous", "needs_internet", "wrong_reference")
 
 
+def copied_literals(code: str, outputs: dict[str, str], public: str) -> list[str]:
+    """Numbers written into check code that the reference outputs hold but the instruction and
+    the inputs do not: expected values copied from a reference that may be wrong, instead of
+    computed. Small whole numbers (counts, indices, limits) are not counted, nor strings (in a
+    check they are mostly layout: headers, labels, markers)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+
+    def occurs(text: str, where: str) -> bool:
+        return re.search(r"(?<![\d.])" + re.escape(text) + r"(?![\d])", where) is not None
+
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) \
+                or not isinstance(node.value, (int, float)):
+            continue
+        v = node.value
+        if float(v).is_integer() and abs(v) < 100:
+            continue
+        text = repr(v)
+        if not occurs(text, public) and any(occurs(text, o) for o in outputs.values()):
+            found.append(text)
+    return sorted(set(found))
+
+
 class CheckScript(BaseModel):
-    """The verifier stage's answer: a complete check.py with ClawGym's `grade` contract."""
+    """The verifier stage's answer: a complete check.py with ClawGym's `grade` contract, that
+    computes its expected values rather than copying them from the reference outputs (given as
+    validation context `reference_outputs`, with the instruction and inputs as `public`)."""
 
     model_config = ConfigDict(extra="ignore")
 
     check_py: str = Field(min_length=1)
+
+    @field_validator("check_py")
+    @classmethod
+    def _copied(cls, code: str, info: ValidationInfo) -> str:
+        ctx = info.context or {}
+        copied = copied_literals(code, ctx.get("reference_outputs") or {}, ctx.get("public") or "")
+        if copied:
+            raise ValueError("check_py compares against values copied from the reference outputs ("
+                             + ", ".join(repr(c)[:40] for c in copied[:6]) + "); the reference may be wrong: "
+                             "compute the expected values from the input files")
+        return code
 
     @field_validator("check_py")
     @classmethod
