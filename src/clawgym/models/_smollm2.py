@@ -7,12 +7,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib.util
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from clawgym import settings
+from clawgym.files import atomic_dir
 from clawgym.models._base import ModelError
 from clawgym.models._hf import HFModel
 
@@ -53,13 +51,9 @@ def ensure_converted(dest: Path | None = None, gguf: Path | None = None) -> Path
         model.hf_quantizer = None  # the weights are de-quantized float32 now: save them as such
         with contextlib.suppress(AttributeError):
             del model.config.quantization_config
-        tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=dest.parent))
-        try:
+        with atomic_dir(dest, overwrite=True) as tmp:  # a half-converted folder is never seen
             model.save_pretrained(tmp)
             tok.save_pretrained(tmp)
-            os.replace(tmp, dest)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
