@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _stats import pct  # noqa: E402
 
 from clawgym.runs import RunConfig, RunStore, execute  # noqa: E402
-from clawgym.sandbox import create_sandbox  # noqa: E402
+from clawgym.sandbox import BwrapSandbox, configure_pool, create_sandbox  # noqa: E402
 from clawgym.tasks import Task, TaskFile  # noqa: E402
 
 CHECK = b"""import json, sys, pathlib
@@ -88,6 +88,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--delay", type=float, default=0.2)
     ap.add_argument("--target", type=float, default=None, help="default: 0.95 at --delay >= 2, else 0.85")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the run without the warm pool and without the first model call overlapping set-up")
     args = ap.parse_args()
     import os
 
@@ -107,6 +109,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up outside the timing: imports (openai, ...) and the first client connection
         execute([task], cfg.model_copy(update={"samples": 1}), Path(tmp) / "warmup", concurrency=1).close()
+        if not args.no_baseline:  # the path before issue 20, same machine, same run
+            configure_pool(0)
+            BwrapSandbox.at_mount_path = False  # the session made before the first model call
+            t = time.perf_counter()
+            execute([task], cfg, Path(tmp) / "baseline", concurrency=args.rollouts).close()
+            base_wall = time.perf_counter() - t
+            BwrapSandbox.at_mount_path = True
+            configure_pool()
         t = time.perf_counter()
         store = execute([task], cfg, Path(tmp) / "run", concurrency=args.rollouts)
         wall = time.perf_counter() - t
@@ -122,6 +132,10 @@ def main() -> None:
     print(f"wall {wall:.2f} s   throughput {got:.1f} rollouts/s   ideal {ideal:.1f} rollouts/s")
     target = args.target if args.target is not None else (0.95 if args.delay >= 2.0 else 0.85)
     print(f"throughput / ideal {got / ideal:.1%}  (target >= {target:.0%}: {'PASS' if got / ideal >= target else 'FAIL'})")
+    if not args.no_baseline:
+        print(f"without the warm pool and the overlapped first call: wall {base_wall:.2f} s, "
+              f"throughput / ideal {args.rollouts / base_wall / ideal:.1%}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"per-rollout overhead excluding model time: p50 {pct(overhead, .5) * 1000:.0f} ms  "
           f"p95 {pct(overhead, .95) * 1000:.0f} ms   (bare sandbox create+exec+destroy p50 {bare:.1f} ms)")
     verify = [t["verify_s"] for t in trajs]

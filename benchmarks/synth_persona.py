@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 from clawgym.models import ChatModel, ModelResponse, Usage
+from clawgym.sandbox import configure_pool
 from clawgym.synth import PersonaConfig, synthesize_personas
 
 CHECK = '''import csv, json, sys
@@ -77,7 +79,7 @@ class ZeroLatencyModel(ChatModel):
                 "output_files": ["out/totals.json"], "solution": {"language": "python", "code": SOLVE}})
         elif system.startswith("You audit"):
             text = json.dumps({"factual_error": 0, "answer_leak": 0, "unsolvable": 0, "ambiguous": 0,
-                               "needs_internet": 0, "reason": "fine"})
+                               "needs_internet": 0, "wrong_reference": 0, "reason": "fine"})
         elif system.startswith("You write the code verifier"):
             text = json.dumps({"check_py": CHECK})
         else:
@@ -90,16 +92,31 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=40)
     ap.add_argument("--sandboxes", type=int, default=2)
     ap.add_argument("--backend", default="bwrap")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the run without the warm pool")
+
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = PersonaConfig(out=Path(tmp) / "run", n=args.n, seed=1, backend=args.backend, concurrency=4,
-                            sandbox_concurrency=args.sandboxes)
-        start = time.perf_counter()
-        summary = synthesize_personas(ZeroLatencyModel(), cfg)
-        wall = time.perf_counter() - start
+
+    def run(pooled: bool):
+        configure_pool() if pooled else configure_pool(0)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                cfg = PersonaConfig(out=Path(tmp) / "run", n=args.n, seed=1, backend=args.backend, concurrency=4,
+                                    sandbox_concurrency=args.sandboxes)
+                start = time.perf_counter()
+                summary = synthesize_personas(ZeroLatencyModel(), cfg)
+                return summary, time.perf_counter() - start
+        finally:
+            configure_pool()
+
+    if not args.no_baseline:  # the same pipeline, every session started on demand (before issue 20)
+        base, base_wall = run(pooled=False)
+        print(f"without the warm pool: {base.finished}/{args.n} tasks in {base_wall:.2f} s: "
+              f"{base.finished / base_wall:.2f} tasks/s")
+    summary, wall = run(pooled=True)
     rate = summary.finished / wall
     print(f"{summary.finished}/{args.n} tasks finished in {wall:.2f} s on backend {args.backend}, "
           f"{args.sandboxes} sandbox slot(s): {rate:.2f} tasks/s (target >= 5: {'PASS' if rate >= 5 else 'FAIL'})")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     total = sum(s.usage.seconds for s in summary.stages.values())
     print("where the time goes (stage wall time summed over records, share of the sum):")
     for name, s in summary.stages.items():

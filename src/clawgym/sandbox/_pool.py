@@ -78,7 +78,7 @@ class SandboxPool:
     sessions; `idle_s`: ready sessions of a shape unused this long are closed; `max_ready`:
     ready sessions per shape at most, reservations (`prewarm`) included."""
 
-    def __init__(self, size: int = 2, *, warm_after: int = 2, workers: int = 2, idle_s: float = 30.0,
+    def __init__(self, size: int = 2, *, warm_after: int = 2, workers: int = 8, idle_s: float = 30.0,
                  max_ready: int = 128):
         if size < 0 or workers < 1 or warm_after < 1 or idle_s <= 0 or max_ready < 1:
             raise ValueError(f"SandboxPool: size >= 0, workers >= 1, warm_after >= 1, idle_s > 0, max_ready >= 1; "
