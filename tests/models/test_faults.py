@@ -101,7 +101,10 @@ def _agent_cli(srv: FaultServer, tmp_path, *flags: str,
 def test_agent_timeout_bounds_a_hung_model_server(tmp_path):
     with FaultServer([], default=("hang", 120)) as srv:
         r, took, traj = _agent_cli(srv, tmp_path, "--timeout", "3")
-    assert took < 12, f"agent --timeout 3 took {took:.1f}s"  # start-up and verification included
+    # the agent's own time is bounded by --timeout; the whole CLI (start-up, sandbox, verification:
+    # seconds on a loaded machine) ends far sooner than the server's 120 s hang
+    assert traj.agent_s is not None and traj.agent_s < 3 + 2, f"agent time {traj.agent_s}"
+    assert took < 60, f"agent --timeout 3 took {took:.1f}s"
     assert traj.status == "infra_error" and traj.stop_reason == "model_error" and "no answer" in traj.error
 
 
@@ -110,8 +113,9 @@ def test_agent_request_and_model_timeouts(tmp_path):
     with FaultServer([], default=("hang", 120)) as srv:
         r, took, traj = _agent_cli(srv, tmp_path, "--request-timeout", "0.5", "--model-timeout", "2.5")
         requests = len(srv.requests)
-    assert took < 12 and requests >= 3  # several half-second requests within the 2.5 s total
+    assert traj.agent_s is not None and traj.agent_s < 2.5 + 2 and took < 60
+    assert requests >= 3  # several half-second requests within the 2.5 s total
     assert traj.status == "infra_error" and "2.5s" in traj.error
     with FaultServer([], default=("hang", 120)) as srv:  # the documented variable works as the flag does
         r, took, traj = _agent_cli(srv, tmp_path, env={"CLAWGYM_AGENT_MODEL_TIMEOUT": "1"})
-    assert took < 10 and traj.status == "infra_error" and "1s" in traj.error
+    assert traj.agent_s < 1 + 2 and took < 60 and traj.status == "infra_error" and "1s" in traj.error
