@@ -44,8 +44,9 @@ def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from clawgym.errors import ClawGymError
-    from clawgym.runs import RunInterrupted
-    from clawgym.train import DemoConfig, rich_table, run_demo
+    from clawgym.runs import AttemptDone, RunInterrupted, RunStarted
+    from clawgym.train import (DemoConfig, DemoEvent, GRPOLog, PhaseDone, PhaseRun, PhaseStarted, RunSummary, SFTData,
+                               SFTLog, demo_listener, rich_table, run_demo)
 
     cfg = DemoConfig(out=str(out_dir) if out_dir else None, model=model, families=families or None,
                      heldout_families=heldout_families or None,
@@ -68,48 +69,46 @@ def demo_cmd(out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help
                 bars[name] = progress.add_task(name, total=total, info="")
             return bars[name]
 
-        def on(kind: str, data: dict) -> None:
-            if kind == "phase":
-                err.print(f"[bold cyan][{data['index']}/{data['total']}] {data['name']}[/bold cyan] "
-                          f"(at {time.monotonic() - t0:.0f} s)", highlight=False)
-            elif kind == "phase_done":
-                err.print(f"    {data['name']}: {data['seconds']:.1f} s", highlight=False)
-            elif kind == "run":
-                k, d, name = data["kind"], data["data"], data["phase"]
-                if k == "start":
+        def on(event: DemoEvent) -> None:
+            match event:
+                case PhaseStarted(name=name, index=index, total=total):
+                    err.print(f"[bold cyan][{index}/{total}] {name}[/bold cyan] "
+                              f"(at {time.monotonic() - t0:.0f} s)", highlight=False)
+                case PhaseDone(name=name, seconds=seconds):
+                    err.print(f"    {name}: {seconds:.1f} s", highlight=False)
+                case PhaseRun(phase=name, event=RunStarted(total=total)):
                     state["done"], state["score"] = 0, 0.0
-                    bar(name, d["total"])
-                elif k == "done":
-                    t = d["traj"]
+                    bar(name, total)
+                case PhaseRun(phase=name, event=AttemptDone(traj=t)):
                     state["done"] += 1
                     state["score"] += t.score
                     progress.update(bar(name, None), advance=1, info=f"mean {state['score'] / state['done']:.3f}")
                     if not tty:
                         err.print(f"    {t.task_id}: {t.score:.3f} ({t.status}, {t.stop_reason})", highlight=False)
-            elif kind == "sft_log" and "loss" in data:
-                progress.update(bar("SFT", data["total"]), completed=data.get("step", 0),
-                                info=f"loss {float(data['loss']):.3f}")
-                if not tty:
-                    err.print(f"    SFT step {data.get('step')}/{data['total']}: loss {float(data['loss']):.3f}",
+                case SFTLog(total=total) if "loss" in (event.model_extra or {}):
+                    log = event.model_extra or {}
+                    progress.update(bar("SFT", total), completed=log.get("step", 0), info=f"loss {float(log['loss']):.3f}")
+                    if not tty:
+                        err.print(f"    SFT step {log.get('step')}/{total}: loss {float(log['loss']):.3f}",
+                                  highlight=False)
+                case SFTData(examples=examples, dropped=dropped):
+                    shown = {k: v for k, v in dropped.items() if k not in ("seen", "kept") and v}
+                    err.print(f"    SFT examples: {examples}"
+                              + (f" (dropped: {', '.join(f'{k} {v}' for k, v in shown.items())})" if shown else ""),
                               highlight=False)
-            elif kind == "sft_data":
-                dropped = {k: v for k, v in data["dropped"].items() if k not in ("seen", "kept") and v}
-                err.print(f"    SFT examples: {data['examples']}"
-                          + (f" (dropped: {', '.join(f'{k} {v}' for k, v in dropped.items())})" if dropped else ""),
-                          highlight=False)
-            elif kind == "grpo_log" and "reward" in data:
-                progress.update(bar("GRPO", data["total"]), completed=data.get("step", 0),
-                                info=f"reward {float(data['reward']):.3f}")
-                if not tty:
-                    err.print(f"    GRPO step {data.get('step')}/{data['total']}: reward {float(data['reward']):.3f}",
-                              highlight=False)
-            elif kind == "run_summary":
-                s = data["summary"]
-                err.print(f"    {data['phase']}: {s['finished']} attempt(s), mean {s['mean_score']:.3f}, "
-                          f"pass {s['pass_rate']:.0%}", highlight=False)
+                case GRPOLog(total=total) if "reward" in (event.model_extra or {}):
+                    log = event.model_extra or {}
+                    progress.update(bar("GRPO", total), completed=log.get("step", 0),
+                                    info=f"reward {float(log['reward']):.3f}")
+                    if not tty:
+                        err.print(f"    GRPO step {log.get('step')}/{total}: reward {float(log['reward']):.3f}",
+                                  highlight=False)
+                case RunSummary(phase=name, summary=s):
+                    err.print(f"    {name}: {s['finished']} attempt(s), mean {s['mean_score']:.3f}, "
+                              f"pass {s['pass_rate']:.0%}", highlight=False)
 
         try:
-            result = run_demo(cfg, on)
+            result = run_demo(cfg, demo_listener(on))
         except (KeyboardInterrupt, RunInterrupted):
             progress.stop()
             err.print("[red]interrupted[/red]")

@@ -53,7 +53,7 @@ class SFTData(Event):
 
     kind: Literal["sft_data"] = "sft_data"
     examples: int
-    dropped: dict[str, int]
+    dropped: dict[str, Any]
 
 
 class SFTLog(Event):
@@ -61,7 +61,7 @@ class SFTLog(Event):
 
     model_config = ConfigDict(extra="allow")
     kind: Literal["sft_log"] = "sft_log"
-    total: int
+    total: int | None = None
 
 
 class GRPOLog(Event):
@@ -69,7 +69,7 @@ class GRPOLog(Event):
 
     model_config = ConfigDict(extra="allow")
     kind: Literal["grpo_log"] = "grpo_log"
-    total: int
+    total: int | None = None
 
 
 DemoEvent = Annotated[Union[PhaseStarted, PhaseDone, PhaseRun, RunSummary, SFTData, SFTLog, GRPOLog],
