@@ -187,6 +187,7 @@ class _Run:
         self.sandbox_slots = threading.BoundedSemaphore(max(1, config.sandbox_concurrency))
         self.done: dict[str, dict[str, StageEvent]] = {}
         self.lock = threading.Lock()
+        self.reference_files: dict[str, dict[str, bytes]] = {}  # record -> the reference stage's workspace
         self.errors: dict[str, str] = {}
         self._packages: list[str] | None = config.packages
 
@@ -260,6 +261,9 @@ class _Run:
                 res = run_solution(task, sb)
                 sb.kill_all()
                 files = sb.export_files() if res is not None and res.ok else {}
+        if files:  # the verifier stage's QA derives every probe from this one run
+            with self.lock:
+                self.reference_files[spec.record_id] = files
         if res is None or not res.ok:
             why = "timed out" if res and res.timed_out else f"exited {res.exit_code if res else '?'}"
             tail = (res.stderr if res else "").strip()[-600:]
@@ -341,8 +345,11 @@ class _Run:
         public = "\n".join([draft["instruction"], *(f["content"] for f in draft["input_files"])])
         rounds: list[dict[str, Any]] = []
         first_hash = None
-        with self.sandbox_slots:
-            reference, why = reference_outputs(self.task_of(spec, draft), self.cfg.backend)
+        with self.lock:
+            reference, why = self.reference_files.pop(spec.record_id, None), None
+        if reference is None:  # the reference stage ran in an earlier run (resumed): run it again here
+            with self.sandbox_slots:
+                reference, why = reference_outputs(self.task_of(spec, draft), self.cfg.backend)
         others = self.family_answers(spec)
         for rnd in range(self.cfg.qa_rounds + 1):
             ans = self.engine.structured("verifier", convo, CheckScript, parse=parse_check, usage=usage,
