@@ -73,7 +73,8 @@ def shape_key(cls: type[Sandbox], kwargs: dict[str, Any]) -> Hashable | None:
 class SandboxPool:
     """Pre-started single-use sessions per shape; see the module docstring.
 
-    `size`: sessions kept ready per warmed shape (0: no pool, every session starts on demand);
+    `size`: sessions kept ready per warmed shape (0: no pool, every session starts on demand,
+    `prewarm` included);
     `warm_after`: requests of a shape before it is warmed; `workers`: threads that start
     sessions; `idle_s`: ready sessions of a shape unused this long are closed; `max_ready`:
     ready sessions per shape at most, reservations (`prewarm`) included."""
@@ -97,7 +98,7 @@ class SandboxPool:
     def create(self, cls: type[Sandbox], **kwargs: Any) -> Sandbox:
         """A session of `cls` with these arguments: a ready one filled with the content, else a
         new one started here."""
-        key = shape_key(cls, kwargs) if self.size or self._reserved_any() else None
+        key = shape_key(cls, kwargs) if self.size else None
         sb = self._take(key, cls, kwargs) if key is not None else None
         if sb is None:
             return cls(**kwargs)
@@ -114,7 +115,7 @@ class SandboxPool:
         known ahead (a rollout's verification, while the model still works). Each session taken
         of the shape uses up one reservation; unused ones lapse after `idle_s`."""
         key = shape_key(cls, kwargs)
-        if key is None or count <= 0:
+        if key is None or count <= 0 or self.size == 0:  # size 0: no session is started ahead, at all
             return
         with self._cv:
             if self._closed:
@@ -124,9 +125,6 @@ class SandboxPool:
             shape.last_use = time.monotonic()
             self._start_workers()
             self._cv.notify_all()
-
-    def _reserved_any(self) -> bool:
-        return any(s.reserved for s in self._shapes.values())
 
     def _shape(self, key: Hashable, cls: type[Sandbox], kwargs: dict[str, Any]) -> _Shape:
         shape = self._shapes.get(key)
