@@ -66,3 +66,30 @@ def test_demo_events_round_trip_through_the_old_form():
     assert isinstance(got[2], PhaseRun) and isinstance(got[2].event, AttemptRunning)
     assert isinstance(got[5], SFTLog) and got[5].model_extra == {"loss": 0.25, "step": 2}
     assert [(e.kind, e.data()) for e in got] == pairs  # nothing lost or renamed
+
+
+def test_the_demo_command_shows_typed_progress(tmp_path):
+    """`clawgym demo` at a tiny size, outside a terminal: its display is driven by the typed demo
+    events (phases, each run's attempts, SFT data and steps, GRPO steps, summaries)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("trl")
+    from tests.models.test_hf import build
+
+    base = build(tmp_path / "base")
+    repo = Path(__file__).resolve().parents[1]
+    r = subprocess.run(
+        [sys.executable, "-m", "clawgym", "demo", "--out", str(tmp_path / "demo"), "--model", f"hf:{base}",
+         "--family", "ini_config_edit", "--train-tasks", "2", "--heldout-tasks", "1", "--heldout-family-tasks", "1",
+         "--sft-steps", "2", "--sft-seconds", "0", "--max-length", "100000", "--max-steps", "4", "--turn-tokens", "200",
+         "--grpo-steps", "1", "--grpo-generations", "2", "-j", "2", "--device", "cpu"],
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "PYTHONPATH": str(repo / "src"), "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    err = r.stderr
+    assert "[1/8] synthesize tasks" in err and "evaluate base: 2 attempt(s), mean" in err
+    assert "SFT examples: " in err and "SFT step 2/2: loss" in err and "GRPO step 1/1: reward" in err
+    assert err.count(": 0.") + err.count(": 1.") >= 4  # each evaluated attempt's score line

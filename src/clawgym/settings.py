@@ -9,7 +9,7 @@ library user could not tell what was read or override it without setting a varia
 - code below the CLI asks `current()` and takes an argument that overrides it (a sandbox's
   `root_dir`, `LoadOptions.max_file_bytes`, `OpenAIModel(base_url=...)`), so a library user either
   passes values or calls `use(Settings(...))` once; nothing else reads `os.environ`
-  (tests/test_settings.py checks it).
+  (tests/cli/test_imports.py checks it).
 
 Until `use()` is called, `current()` reads the environment afresh each time it is asked, so a
 library user who sets a variable before (or while) using ClawGym sees it honoured, as before.
