@@ -28,7 +28,7 @@ def reward(checks: dict) -> float:
 
 
 def solved(tasks, tmp_path) -> list[Materialised]:
-    mats = [Materialised(t, tmp_path / t.id) for t in tasks]
+    mats = [Materialised(t, tmp_path / f"{i}-{t.id}") for i, t in enumerate(tasks)]  # two donors may coincide
     res = run_batch([m.solve_job() for m in mats])
     bad = [(m.task.id, r["error"]) for m, r in zip(mats, res) if not r.get("ok")]
     assert not bad, bad[0]
