@@ -118,18 +118,25 @@ def test_mutations_cover_each_kind():
     assert json.loads(j["drop_record"]) == {"items": [1], "total": 3}
 
 
-def test_the_starter_suite_passes_every_sanity_probe():
-    """The six sanity probes pass on every starter task; the cheating probes run on each (their
-    verdicts on the starter suite are its own maintainers' to act on)."""
+def test_the_starter_suite_passes_every_probe():
+    """Every probe, the cheating ones included, passes on every starter task (the suite is the
+    default of `clawgym run`, and the model of a verifier that cannot be gamed): a probe may be
+    skipped only with a reason, and those every starter task can face (tampered inputs, the
+    answer's shell, another format) are never skipped; the one task whose check runs the agent's
+    code faces the answer-key probe."""
     from clawgym.starter import STARTER_DIR
 
     code, rows = _qa(STARTER_DIR)
     assert len(rows) >= 12
     for row in rows.values():
         assert set(row["checks"]) == set(PROBES)
-        assert all(row["checks"][p]["status"] == "pass" for p in PROBES if p not in CHEAT_PROBES), row
-        assert row["checks"]["other_format"]["status"] == "pass", row  # a second correct answer passes
-    assert code == (0 if all(r["passed"] for r in rows.values()) else 1)
+        assert not [p for p in PROBES if row["checks"][p]["status"] == "fail"], row
+        skipped = {p: row["checks"][p]["detail"] for p in PROBES if row["checks"][p]["status"] == "skipped"}
+        assert all(isinstance(why, str) and why.strip() for why in skipped.values()), skipped
+        assert not {"tampered_inputs", "shell", "other_format"} & set(skipped), row
+        assert row["passed"], row
+    assert rows["starter-fix-stats-bug"]["checks"]["answer_key"]["status"] == "pass"
+    assert code == 0
 
 
 def test_one_session_per_task_and_no_probe_sees_what_a_check_left_behind():

@@ -77,6 +77,10 @@ def c_summary_top(ws, rows, grand, top):
 
 
 def c_summary_length(ws, rows, grand, top):
+    """The length counts only for a note that says something true (the total or the top
+    category): filler text of the right length is the shell of a summary, not one."""
+    if not (c_summary_total(ws, rows, grand, top) or c_summary_top(ws, rows, grand, top)):
+        return False
     n = len(re.findall(r"\S+", summary_text(ws)))
     return 40 <= n <= 200
 
