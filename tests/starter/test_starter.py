@@ -160,3 +160,22 @@ def test_check_script_runs_standalone(task_id, tmp_path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data and all(v == 1 or v is True for v in data.values()), (task_id, data)
+
+
+@pytest.mark.parametrize("task_id", IDS)
+def test_a_right_answer_that_damages_an_input_is_far_from_a_pass(task_id, tmp_path):
+    """The user's inputs are theirs: the reference answer with any input it kept deleted or
+    emptied afterwards scores below half (an agent must not learn that destroying them is free)."""
+    task = BY_ID[task_id]
+    outs = outputs(task_id)
+    kept = [f.path for f in task.workspace if f.path.startswith("input/") and f.path not in outs and f.data]
+    assert kept, task_id
+    for i, path in enumerate(kept):
+        for how in ("deleted", "emptied"):
+            ws = make_workspace(task, tmp_path / f"{how}{i}", outs)
+            if how == "deleted":
+                (ws / path).unlink()
+            else:
+                (ws / path).write_bytes(b"")
+            v = verify_code(task, ws)
+            assert v.status == "ok" and v.score < 0.5, (task_id, how, path, v.checks)
