@@ -73,9 +73,11 @@ def test_qa_counts_skipped_probes_as_skipped():
     table = clawgym("tasks", "qa", HF_JSONL, "--task", "task_0192")
     assert table.returncode == 0, table.stderr
     assert "0/1 task(s) passed every probe, 1 passed with probes skipped, 0 failed" in table.stdout
-    assert "mutations x1, reference x1" in table.stdout
+    assert "skipped (not checked): answer_key x1, mutations x1" in table.stdout
     line = json.loads(clawgym("tasks", "qa", HF_JSONL, "--task", "task_0192", "--json").stdout)
-    assert sorted(line["skipped"]) == ["mutations", "reference"]
+    # no reference solution: every probe built from the reference's outputs is skipped, not passed
+    assert sorted(line["skipped"]) == ["answer_key", "mutations", "other_format", "overdoing", "reference",
+                                       "shell", "tampered_inputs", "universal"]
     assert {k for k, v in line["checks"].items() if v["status"] == "skipped"} == set(line["skipped"])
 
 

@@ -189,4 +189,4 @@ def test_wall_time_excludes_the_idle_time_between_sessions(tmp_path, repo_tasks)
     second = time.monotonic() - t1
     with RunStore.read(tmp_path) as store:
         wall = store.wall_s()
-    assert 0 < wall <= first + second and wall < 3
+    assert 0 < wall <= first + second  # the 3 s between the sessions is not in it
