@@ -192,6 +192,8 @@ def create_app(model: ChatModel, *, concurrent: Optional[bool] = None) -> Any:
         except RequestError as exc:
             return error(400, error_body(400, str(exc)))
         except ModelError as exc:
+            if job.reason is not None:  # stopped by us (shutdown): worth retrying elsewhere, not a broken model
+                return error(503, error_body(503, f"generation stopped: {job.reason}"))
             status, body, headers = error_for(exc)
             return error(status, body, headers)
         except Exception as exc:  # a broken model is the server's failure, said as such
