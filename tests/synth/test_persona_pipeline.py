@@ -361,7 +361,7 @@ def test_a_wrong_reference_is_caught_by_the_judge(tmp_path):
 
 def test_declared_packages_are_offered_checked_and_usable(tmp_path):
     from clawgym.synth import Caps, TaskDraft
-    from clawgym.synth._persona import sandbox_packages
+    from clawgym.synth._pipeline import sandbox_packages
 
     assert sandbox_packages(BACKEND, {"pyyaml": "yaml", "clawgym-absent": "clawgym_absent_module"}) in \
         (["pyyaml"], [])

@@ -16,7 +16,8 @@ from clawgym.synth._inputs import (
     sample_specs,
 )
 from clawgym.synth._ledger import LedgerError, StageEvent, StageLedger
-from clawgym.synth._persona import PersonaConfig, SynthConfigMismatch, SynthSummary, synthesize_personas
+from clawgym.synth._persona import PersonaConfig, synthesize_personas
+from clawgym.synth._pipeline import SynthConfigMismatch, SynthSummary
 from clawgym.synth._redact import Redactor
 from clawgym.synth._schemas import Caps, CheckScript, JudgeVote, RubricAnswer, TaskDraft
 from clawgym.synth._skill_route import SkillSpec, SkillsConfig, SkillsSummary, annotate_skills, synthesize_skills

@@ -11,7 +11,7 @@
              per skill with that skill removed: if the outputs come out the same, the task does
              not need the skill and the record is rejected (`skill_not_needed`)
   dedup, judge (one more flag: skill_not_needed), verifier with qa_task in the loop, rubric:
-             the persona route's stages, shared (`_persona._Run`)
+             the shared stage pipeline (`_pipeline.Pipeline`); this route supplies its `Route` hooks
 
 Tasks carry the skills in `Task.skills`, their files in the workspace, and provenance route
 `skills` with the generator, model, seed and prompt hash.
@@ -32,10 +32,11 @@ from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from clawgym.files import atomic_write
 from clawgym.models import ChatModel, SamplingParams
 from clawgym.sandbox import create_sandbox
-from clawgym.synth._engine import Rejected, StageUsage
+from clawgym.synth._engine import Rejected
 from clawgym.synth._inputs import derive_seed
 from clawgym.synth._ledger import StageEvent
-from clawgym.synth._persona import PersonaConfig, SynthSummary, _Run, run_route
+from clawgym.synth._persona import PersonaConfig
+from clawgym.synth._pipeline import Pipeline, SynthSummary, run_route, task_from_draft
 from clawgym.synth._prompts import GENERATE_SYSTEM, JUDGE_SYSTEM, judge_messages, packages_note
 from clawgym.synth._redact import Redactor
 from clawgym.synth._schemas import Caps, JudgeVote, TaskDraft
@@ -174,46 +175,46 @@ def skill_judge_messages(spec: SkillSpec, skills: dict[str, Skill], draft: dict[
             {"role": "user", "content": msgs[1]["content"] + f"\n\nSkills installed in the workspace:\n{about}"}]
 
 
-# -- the run --------------------------------------------------------------------------------------
-class _SkillsRun(_Run):
-    ROUTE = "skills"
-    GENERATOR = GENERATOR
+# -- the route ------------------------------------------------------------------------------------
+class SkillsRoute:
+    """The skills route's hooks: prompts that show the skills, tasks that install them, and a
+    reference check that each skill is needed (the solution run again without it)."""
 
-    def __init__(self, model: ChatModel, config: SkillsConfig, redactor: Redactor, skills: dict[str, Skill],
-                 on_event: Callable[[StageEvent], None] | None):
-        super().__init__(model, config, redactor, on_event)
+    name = "skills"
+    generator = GENERATOR
+
+    def __init__(self, config: SkillsConfig, skills: dict[str, Skill]):
+        self.cfg = config
         self.skills = skills
 
-    def route_metadata(self, spec: SkillSpec) -> dict[str, Any]:  # type: ignore[override]
+    def metadata(self, spec: SkillSpec) -> dict[str, Any]:
         return {"skills": spec.skills, "skill_similarity": spec.similarity}
 
-    def generate(self, spec: SkillSpec, usage: StageUsage):  # type: ignore[override]
-        offered = self.packages
-        ans = self.engine.structured("generate", skill_generate_messages(spec, self.skills, self.cfg.caps, offered),
-                                     SkillTaskDraft, params=self.params(spec, self.cfg.temperature, "generate"),
-                                     usage=usage, context={"caps": self.cfg.caps, "skills": spec.skills,
-                                                           "packages": offered})
-        return "ok", None, {"draft": ans.value.model_dump(), "prompt_hash": ans.prompt_hash, "repairs": ans.repairs}
+    def generate_request(self, spec: SkillSpec,
+                         packages: list[str]) -> tuple[list[dict[str, Any]], type[TaskDraft], dict[str, Any]]:
+        return (skill_generate_messages(spec, self.skills, self.cfg.caps, packages), SkillTaskDraft,
+                {"caps": self.cfg.caps, "skills": spec.skills, "packages": packages})
 
     def skill_files(self, names: list[str]) -> list[TaskFile]:
         return [TaskFile(path=f"skills/{n}/{f.path}", data=f.data, executable=f.executable)
                 for n in names for f in self.skills[n].files]
 
-    def task_of(self, spec: SkillSpec, draft: dict[str, Any], check_py: str | None = None,  # type: ignore[override]
+    def task_of(self, spec: SkillSpec, draft: dict[str, Any], check_py: str | None = None,
                 rubric: dict[str, Any] | None = None, *, without: str | None = None) -> Task:
-        task = super().task_of(spec, draft, check_py, rubric)
+        task = task_from_draft(f"skills-{self.cfg.seed}-{spec.record_id}", draft, category=spec.category,
+                               subcategory=spec.subcategory, persona=None, check_py=check_py, rubric=rubric)
         installed = self.skill_files([n for n in spec.skills if n != without])
-        return Task(**{**dict(task), "id": f"skills-{self.cfg.seed}-{spec.record_id}", "persona": None,
-                       "skills": list(spec.skills), "workspace": [*task.workspace, *installed]})
+        return Task(**{**dict(task), "skills": list(spec.skills), "workspace": [*task.workspace, *installed]})
 
-    def reference(self, spec: SkillSpec, draft: dict[str, Any], usage: StageUsage):  # type: ignore[override]
-        verdict, reason, payload = super().reference(spec, draft, usage)
-        outputs = payload["outputs"]
+    def after_reference(self, run: Pipeline[Any], spec: SkillSpec, draft: dict[str, Any],
+                        outputs: dict[str, str]) -> dict[str, Any]:
+        """Ablation: the reference solution once more per skill, that skill removed; the same
+        outputs mean the task does not need the skill."""
         cap = self.cfg.caps.max_file_bytes
         ablation = {}
         for name in spec.skills:
             task = self.task_of(spec, draft, without=name)
-            with self.sandbox_slots:
+            with run.sandbox_slots:
                 with create_sandbox(self.cfg.backend, files=task.workspace, mount_path=task.mount_path) as sb:
                     res = run_solution(task, sb)
                     sb.kill_all()
@@ -225,13 +226,15 @@ class _SkillsRun(_Run):
                 raise Rejected("reference", f"without skills/{name}/ the reference solution writes the same outputs: "
                                             "the task does not need that skill", detail={"ablation": ablation},
                                kind="skill_not_needed")
-        return verdict, reason, {**payload, "ablation": ablation}
+        return {"ablation": ablation}
 
-    def judge_request(self, spec: SkillSpec, draft: dict[str, Any], outputs: dict[str, str]):  # type: ignore[override]
+    def judge_request(self, spec: SkillSpec, draft: dict[str, Any],
+                      outputs: dict[str, str]) -> tuple[list[dict[str, Any]], type[JudgeVote]]:
         return skill_judge_messages(spec, self.skills, draft, outputs), SkillJudgeVote
 
 
-def annotate_skills(skills: list[Skill], config: SkillsConfig, run: _SkillsRun | None = None) -> list[SkillAnnotation]:
+def annotate_skills(skills: list[Skill], config: SkillsConfig,
+                    run: Pipeline[SkillSpec] | None = None) -> list[SkillAnnotation]:
     """Rule-based annotation of every skill; with `llm_annotate`, each skill the rules let through
     is also annotated by the model (cached like every call), which can only add restrictions."""
     out = []
@@ -263,7 +266,7 @@ def synthesize_skills(model: ChatModel, config: SkillsConfig, *, redactor: Redac
     start = time.monotonic()
     redactor = redactor or Redactor()
     skills = load_skills(config.skills_dir)
-    run = _SkillsRun(model, config, redactor, {s.name: s for s in skills}, on_event)
+    run = Pipeline(model, config, SkillsRoute(config, {s.name: s for s in skills}), redactor, on_event)
     try:
         annotations = annotate_skills(skills, config, run)
     except BaseException:
@@ -280,7 +283,7 @@ def synthesize_skills(model: ChatModel, config: SkillsConfig, *, redactor: Redac
         run.close()
         raise
     specs = skill_specs(combos, config.seed)
-    summary = run_route(run, specs, start)  # type: ignore[arg-type]
+    summary = run_route(run, specs, start)
     from clawgym.tasks import load_tasks
 
     used: dict[str, int] = {}
