@@ -118,7 +118,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["smollm2", "tiny"], default="smollm2")
     ap.add_argument("--steps", type=int, default=6)
-    ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
     ap.add_argument("--before", action="store_true", help="also our path as before issue 17 (checkpointing on)")
     args = ap.parse_args()
@@ -136,7 +135,7 @@ def main() -> None:
         masked = sum(sum(r) for r in tok_ds["assistant_masks"])
         print(f"{args.model}, {len(lengths)} examples of {min(lengths)}-{max(lengths)} tokens "
               f"({masked / sum(lengths):.0%} assistant tokens), batch 1, {args.steps} steps, "
-              f"torch threads {torch.get_num_threads()}, best of {args.repeat}")
+              f"torch threads {torch.get_num_threads()}")
         rows = [("clawgym train_sft (TRL SFTTrainer)", ours(args.model, tmp, tok_ds, args.steps))]
         if args.before:
             rows.append(("train_sft before issue 17 (checkpointing on)",
