@@ -87,7 +87,7 @@ def test_daemon_that_never_answers_fails_within_seconds(monkeypatch, tmp_path):
         start = time.monotonic()
         with pytest.raises(SandboxError, match="did not answer"):
             create_sandbox("docker")
-        assert time.monotonic() - start < 10
+        assert time.monotonic() - start < 30  # the check's own timeout, plus a loaded machine's slack; never a hang
     finally:
         stop.set()
         t.join()

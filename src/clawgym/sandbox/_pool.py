@@ -67,6 +67,10 @@ def shape_key(cls: type[Sandbox], kwargs: dict[str, Any]) -> Hashable | None:
     (an argument the pool does not know: a third-party backend's own)."""
     if any(k not in _SHAPE and k not in _CONTENT and k != "deadline" for k in kwargs):
         return None
+    if kwargs.get("root_dir") is None:  # where the session's folder goes: the settings' now, not at warm-up
+        from clawgym import settings
+
+        kwargs = {**kwargs, "root_dir": settings.current().sandbox_root()}
     return (cls.__module__, cls.__qualname__, *(_freeze(kwargs.get(k)) for k in _SHAPE))
 
 
