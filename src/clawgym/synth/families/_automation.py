@@ -10,7 +10,7 @@ import hashlib
 import random
 from typing import Any
 
-from clawgym.synth.families._base import ISOLATE, Built, Family, bullets, pick_phrase, unique_words
+from clawgym.synth.families._base import ISOLATE, Built, Family, bullets, pick_phrase, script, unique_words
 
 SOURCE_EXTS = ["py", "md", "txt", "json", "cfg"]
 JUNK_EXTS = ["tmp", "log", "pyc", "bak", "swp", "o"]
@@ -89,75 +89,9 @@ def _build_cleanup(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, files, exp, {"script": script, "exts": junk_exts, "dirs": junk_dirs}, t)
 
 
-CLEANUP_CHECK = ISOLATE + '''
-_CACHE = {}
-SCRIPT = "_script_under_test.sh"
+CLEANUP_CHECK = ISOLATE + "\n" + script("cleanup_script_check")
 
-
-def run_on(ws, script, files):
-    """Run the script (confined) on a fresh copy of `files` (path -> text); the files left."""
-    root = next(iter(files)).split("/")[0]
-    tree = {p: d.encode("utf-8") for p, d in files.items()}
-    tree[SCRIPT] = script
-    bash = shutil.which("bash") or "/bin/bash"
-    code, _, left = run_isolated(ws, [bash, "{box}/" + SCRIPT, root], files=tree, timeout=30)
-    return set(left) - {SCRIPT}
-
-
-def results(ws, e):
-    if str(ws) not in _CACHE:
-        script = read(ws, e["script"])
-        if not script.strip():
-            raise ValueError("empty script")
-        proj = {p: text(ws, p) for p in e["files_sha"]}
-        _CACHE[str(ws)] = (run_on(ws, script, proj), run_on(ws, script, e["hidden"]))
-    return _CACHE[str(ws)]
-
-
-def gate(ws, e):
-    _CACHE.clear()
-    left, _ = results(ws, e)
-    return any(p not in left for p in e["gone"]) and all(p in left for p in e["keep"][:1])
-
-
-def c_deletes(ws, e):
-    left, _ = results(ws, e)
-    return frac(p not in left for p in e["gone"])
-
-
-def c_keeps(ws, e):
-    left, _ = results(ws, e)
-    return frac(p in left for p in e["keep"])
-
-
-def c_hidden(ws, e):
-    _, left = results(ws, e)
-    return left == set(e["hidden_keep"])
-
-
-def c_untouched(ws, e):
-    return all(has(ws, p, h) for p, h in e["files_sha"].items())
-
-
-CHECKS = {"junk_deleted": c_deletes, "other_files_kept": c_keeps, "works_on_another_tree": c_hidden,
-          "project_left_alone": c_untouched}
-CORE = ("junk_deleted", "other_files_kept", "works_on_another_tree")
-'''
-
-CLEANUP_SOLVE = '''
-names = " -o ".join(f"-name '*.{e}'" for e in P["exts"])
-dirs = " -o ".join(f"-name '{d}'" for d in P["dirs"])
-script = f"""#!/usr/bin/env bash
-# Delete build junk below the folder given as the first argument.
-set -euo pipefail
-root="${{1:?usage: $0 FOLDER}}"
-find "$root" -depth -type d \\\\( {dirs} \\\\) -exec rm -rf {{}} +
-find "$root" -type f \\\\( {names} \\\\) -delete
-"""
-Path(P["script"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["script"]).write_text(script, encoding="utf-8")
-os.chmod(P["script"], 0o755)
-'''
+CLEANUP_SOLVE = script("cleanup_script_solve")
 
 
 def _mutate_cleanup(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

@@ -7,7 +7,9 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase
+from clawgym.synth.families._base import (
+    FIRST_NAMES, LAST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase, script,
+)
 
 PRODUCTS = ["Desk Lamp", "Notebook Set", "Ceramic Mug", "USB-C Cable", "Yoga Mat", "Water Bottle", "Plant Pot",
             "Headphones", "Backpack", "Tea Sampler", "Wall Clock", "Phone Stand"]
@@ -62,70 +64,9 @@ def _build_email(rng: random.Random, k: dict[str, Any]) -> Built:
                  {"order_id": cid, "out": out, "sender": sender}, t)
 
 
-EMAIL_CHECK = '''
-def body(ws, e):
-    return text(ws, e["out"])
+EMAIL_CHECK = script("order_email_check")
 
-
-def gate(ws, e):
-    t = body(ws, e)
-    return e["order_id"] in t and e["first_name"] in t
-
-
-def c_subject(ws, e):
-    first = body(ws, e).strip().splitlines()[0]
-    return first.startswith("Subject:") and e["order_id"] in first
-
-
-def c_greeting(ws, e):
-    lines = [ln for ln in body(ws, e).splitlines()[1:] if ln.strip()]
-    return bool(lines) and e["first_name"] in lines[0]
-
-
-def c_items(ws, e):
-    lines = body(ws, e).splitlines()
-    return frac(any(p in ln and re.search(r"(?<![\\d.])%d(?![\\d.])" % q, ln) for ln in lines) for p, q in e["items"])
-
-
-def c_total(ws, e):
-    return e["total"] in body(ws, e)
-
-
-def c_date(ws, e):
-    return e["date"] in body(ws, e)
-
-
-def c_no_other_orders(ws, e):
-    t = body(ws, e)
-    return not any(re.search(r"\\b%s\\b" % re.escape(o), t) for o in e["others"])
-
-
-def c_signoff(ws, e):
-    lines = [ln.strip() for ln in body(ws, e).splitlines() if ln.strip()]
-    return lines[-1] == e["sender"]
-
-
-CHECKS = {"subject_with_order_id": c_subject, "greets_by_first_name": c_greeting, "items_listed": c_items,
-          "exact_total": c_total, "delivery_date": c_date, "no_other_customers": c_no_other_orders,
-          "signed": c_signoff}
-CORE = ("items_listed", "exact_total", "delivery_date", "no_other_customers")
-'''
-
-EMAIL_SOLVE = '''
-import datetime as dt
-orders = json.loads(Path("data/orders.json").read_text(encoding="utf-8"))
-o = next(x for x in orders if x["order_id"] == P["order_id"])
-cents = sum(round(it["unit_price"] * 100) * it["qty"] for it in o["items"]) + round(o["shipping"] * 100)
-d = dt.date.fromisoformat(o["delivery_date"])
-lines = [f"Subject: Your order {o['order_id']} is on its way", "", f"Hi {o['customer']['first_name']},", "",
-         "Good news: your order has shipped. It contains:", ""]
-lines += [f"- {it['qty']} x {it['product']}" for it in o["items"]]
-lines += ["", "Total charged (items and shipping): $%d.%02d" % divmod(cents, 100),
-          f"Expected delivery: {d.strftime('%A')}, {d.day} {d.strftime('%B')} {d.year}", "",
-          "Thank you for shopping with us, and let us know if anything is not right.", "", "Best regards,", P["sender"]]
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text("\\n".join(lines) + "\\n", encoding="utf-8")
-'''
+EMAIL_SOLVE = script("order_email_solve")
 
 
 def _mutate_email(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -199,75 +140,9 @@ def _build_tickets(rng: random.Random, k: dict[str, Any]) -> Built:
                  {"folder": folder, "index": index, "days": days, "currency": currency}, t)
 
 
-TICKET_CHECK = '''
-def reply(ws, e, tid):
-    return text(ws, e["folder"] + "/" + tid + ".txt")
+TICKET_CHECK = script("ticket_replies_check")
 
-
-def facts(ws, e, r):
-    tid, name, order, amount = r
-    try:
-        t = reply(ws, e, tid)
-    except Exception:
-        return 0.0
-    last = [ln for ln in re.split(r"(?<=[.!])\\s+|\\n", t) if ln.strip()][-1]
-    return frac([name in t, order in t, e["currency"] + amount in t,
-                 re.search(r"(?<!\\d)%d(?!\\d)" % e["days"], last) is not None and "business day" in last])
-
-
-def index_rows(ws, e):
-    return csv_rows(ws, e["index"])
-
-
-def gate(ws, e):
-    return any(facts(ws, e, r) > 0.5 for r in e["replies"])
-
-
-def c_written(ws, e):
-    return frac((ws / e["folder"] / (r[0] + ".txt")).is_file() for r in e["replies"])
-
-
-def c_facts(ws, e):
-    return sum(facts(ws, e, r) for r in e["replies"]) / len(e["replies"])
-
-
-def c_no_extra(ws, e):
-    want = {e["folder"] + "/" + r[0] + ".txt" for r in e["replies"]} | {e["index"]}
-    got = files_under(ws, e["folder"])
-    return len(want & got) / len(want | got)
-
-
-def c_index(ws, e):
-    rows = index_rows(ws, e)[1:]
-    return frac([r[0], r[1], r[3]] in rows for r in e["replies"])
-
-
-def c_index_exact(ws, e):
-    rows = index_rows(ws, e)
-    return rows[0] == ["ticket", "customer", "amount"] and rows[1:] == [[r[0], r[1], r[3]] for r in e["replies"]]
-
-
-CHECKS = {"replies_written": c_written, "reply_facts": c_facts, "no_replies_to_other_tickets": c_no_extra,
-          "index_rows": c_index, "index_exact_and_sorted": c_index_exact}
-CORE = ("reply_facts", "no_replies_to_other_tickets", "index_rows")
-'''
-
-TICKET_SOLVE = '''
-tickets = json.loads(Path("support/tickets.json").read_text(encoding="utf-8"))
-todo = sorted((t for t in tickets if t["type"] == "refund" and t["status"] == "open"), key=lambda t: t["id"])
-folder = Path(P["folder"])
-folder.mkdir(parents=True, exist_ok=True)
-for t in todo:
-    (folder / (t["id"] + ".txt")).write_text(
-        f"Dear {t['customer']},\\n\\nThank you for your patience. We have approved the refund for your order "
-        f"{t['order']}: {P['currency']}{t['amount']} will be returned to your original payment method.\\n\\n"
-        f"If anything is unclear, just reply to this message.\\n\\n"
-        f"You will receive the money within {P['days']} business days.\\n", encoding="utf-8")
-with open(P["index"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["ticket", "customer", "amount"])
-    w.writerows([t["id"], t["customer"], t["amount"]] for t in todo)
-'''
+TICKET_SOLVE = script("ticket_replies_solve")
 
 
 def _mutate_tickets(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

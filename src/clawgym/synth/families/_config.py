@@ -8,7 +8,7 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._base import Built, Family, bullets, dumps, pick_phrase
+from clawgym.synth.families._base import Built, Family, bullets, dumps, pick_phrase, script
 
 # ---------------------------------------------------------------------------------------------
 # ini_config_edit
@@ -124,129 +124,9 @@ def _build_ini(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, {path: original}, exp, {"path": path, "changes": changes}, t, mutable=(path,))
 
 
-INI_CHECK = '''
-def parse(ws, e):
-    secs, comments, cur = [], [], None
-    for ln in text(ws, e["path"]).splitlines():
-        s = ln.strip()
-        if not s:
-            continue
-        if s[0] in "#;":
-            comments.append(s)
-        elif s.startswith("[") and s.endswith("]"):
-            cur = [s[1:-1].strip(), []]
-            secs.append(cur)
-        elif "=" in s and cur is not None:
-            k, v = s.split("=", 1)
-            cur[1].append([k.strip(), v.strip()])
-        else:
-            raise ValueError("not an INI line: " + ln)
-    return secs, comments
+INI_CHECK = script("ini_config_edit_check")
 
-
-def lookup(secs, section, key):
-    for name, keys in secs:
-        if name == section:
-            for k, v in keys:
-                if k == key:
-                    return v
-    return None
-
-
-def change_ok(secs, c):
-    if c["kind"] == "set":
-        return lookup(secs, c["section"], c["key"]) == c["value"]
-    if c["kind"] == "delete":
-        return lookup(secs, c["section"], c["key"]) is None and any(n == c["section"] for n, _ in secs)
-    return lookup(secs, c["section"], c["key"]) is None and lookup(secs, c["section"], c["new"]) == c["value"]
-
-
-def gate(ws, e):
-    secs = parse(ws, e)[0]
-    return any(change_ok(secs, c) for c in e["changes"] if c["kind"] != "delete")
-
-
-def c_changes(ws, e):
-    secs = parse(ws, e)[0]
-    return frac(change_ok(secs, c) for c in e["changes"])
-
-
-def c_untouched(ws, e):
-    secs = parse(ws, e)[0]
-    return frac(lookup(secs, s, k) == v for s, k, v in e["untouched"])
-
-
-def c_comments(ws, e):
-    return parse(ws, e)[1] == e["comments"]
-
-
-def c_order(ws, e):
-    secs = parse(ws, e)[0]
-    return [[n, [k for k, _ in keys]] for n, keys in secs] == [[n, [k for k, _ in keys]] for n, keys in e["sections"]]
-
-
-def c_exact(ws, e):
-    lines = [ln for ln in text(ws, e["path"]).splitlines() if "=" in ln and not ln.lstrip().startswith(("#", ";"))]
-    return parse(ws, e)[0] == e["sections"] and all(re.fullmatch(r"[^=\\s]+ = \\S.*", ln) for ln in lines)
-
-
-CHECKS = {"changes_applied": c_changes, "other_keys_unchanged": c_untouched, "comments_kept": c_comments,
-          "order_kept": c_order, "file_exact": c_exact}
-CORE = ("changes_applied", "other_keys_unchanged", "comments_kept")
-'''
-
-INI_SOLVE = '''
-path = Path(P["path"])
-lines = path.read_text(encoding="utf-8").splitlines()
-
-
-def span(section):
-    """(header index, index after the last key line) of a section, or None."""
-    start = None
-    for i, ln in enumerate(lines):
-        s = ln.strip()
-        if s.startswith("[") and s.endswith("]"):
-            if start is not None:
-                break
-            if s[1:-1].strip() == section:
-                start = i
-    if start is None:
-        return None
-    end = start + 1
-    for j in range(start + 1, len(lines)):
-        s = lines[j].strip()
-        if s.startswith("["):
-            break
-        if "=" in s and not s.startswith(("#", ";")):
-            end = j + 1
-    return start, end
-
-
-def find(section, key):
-    sp = span(section)
-    if sp:
-        for j in range(sp[0] + 1, sp[1]):
-            s = lines[j].strip()
-            if "=" in s and not s.startswith(("#", ";")) and s.split("=", 1)[0].strip() == key:
-                return j
-    return None
-
-
-for c in P["changes"]:
-    j = find(c["section"], c["key"])
-    if c["kind"] == "set":
-        if j is not None:
-            lines[j] = f"{c['key']} = {c['value']}"
-        elif span(c["section"]):
-            lines.insert(span(c["section"])[1], f"{c['key']} = {c['value']}")
-        else:
-            lines += ["", f"[{c['section']}]", f"{c['key']} = {c['value']}"]
-    elif c["kind"] == "delete":
-        del lines[j]
-    else:
-        lines[j] = f"{c['new']} = {lines[j].split('=', 1)[1].strip()}"
-path.write_text("\\n".join(lines) + "\\n", encoding="utf-8")
-'''
+INI_SOLVE = script("ini_config_edit_solve")
 
 
 def _mutate_ini(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -364,76 +244,9 @@ def _build_merge(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, {bp: dumps(base), op: dumps(over)}, exp, {"base": bp, "over": op, "out": out}, t)
 
 
-MERGE_CHECK = '''
-MISSING = object()
+MERGE_CHECK = script("json_config_merge_check")
 
-
-def result(ws, e):
-    d = load_json(ws, e["out"])
-    if not isinstance(d, dict):
-        raise ValueError("not an object")
-    return d
-
-
-def get(d, path):
-    for part in path:
-        if not isinstance(d, dict) or part not in d:
-            return MISSING
-        d = d[part]
-    return d
-
-
-def same(a, b):
-    return type(a) is type(b) and a == b
-
-
-def gate(ws, e):
-    d = result(ws, e)
-    return any(same(get(d, p), v) for p, v in e["over"])
-
-
-def c_over(ws, e):
-    d = result(ws, e)
-    return frac(same(get(d, p), v) for p, v in e["over"])
-
-
-def c_base(ws, e):
-    d = result(ws, e)
-    return frac(same(get(d, p), v) for p, v in e["base_kept"])
-
-
-def c_nulls(ws, e):
-    d = result(ws, e)
-    return frac(get(d, p) is MISSING for p in e["nulls"])
-
-
-def c_exact(ws, e):
-    return result(ws, e) == e["merged"]
-
-
-CHECKS = {"overrides_applied": c_over, "base_values_kept": c_base, "null_keys_removed": c_nulls,
-          "result_exact": c_exact}
-CORE = ("overrides_applied", "base_values_kept", "null_keys_removed")
-'''
-
-MERGE_SOLVE = '''
-def merge(base, over):
-    out = dict(base)
-    for k, v in over.items():
-        if v is None:
-            out.pop(k, None)
-        elif isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-base = json.loads(Path(P["base"]).read_text(encoding="utf-8"))
-over = json.loads(Path(P["over"]).read_text(encoding="utf-8"))
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text(json.dumps(merge(base, over), indent=2) + "\\n", encoding="utf-8")
-'''
+MERGE_SOLVE = script("json_config_merge_solve")
 
 
 def _mutate_merge(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

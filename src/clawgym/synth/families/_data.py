@@ -10,7 +10,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from clawgym.synth.families._base import Built, Family, bullets, dumps, leave_alone, pick_phrase, unique_words
+from clawgym.synth.families._base import Built, Family, bullets, dumps, leave_alone, pick_phrase, script, unique_words
 
 
 def _csv(rows: list[list[Any]]) -> str:
@@ -92,101 +92,9 @@ def _build_csv(rng: random.Random, k: dict[str, Any]) -> Built:
                                                            "json": out_json}, t)
 
 
-CSV_CHECK = '''
-def table(ws, e):
-    return csv_rows(ws, e["csv"])
+CSV_CHECK = script("csv_group_summary_check")
 
-
-def row_ok(got, want):
-    try:
-        return len(got) == 3 and got[0] == want[0] and int(got[1]) == int(want[1]) and got[2] == want[2]
-    except ValueError:
-        return False
-
-
-def stats(ws, e):
-    d = load_json(ws, e["json"])
-    return d if isinstance(d, dict) else {}
-
-
-def num(v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(v)
-    return v
-
-
-def gate(ws, e):
-    ok = False
-    try:
-        rows = {r[0]: r for r in table(ws, e)[1:]}
-        ok = any(row_ok(rows.get(w[0], []), w) for w in e["table"])
-    except Exception:
-        pass
-    try:
-        ok = ok or abs(num(stats(ws, e)["grand_total"]) - float(e["grand_total"])) < 0.005
-    except Exception:
-        pass
-    return ok
-
-
-def c_header(ws, e):
-    return table(ws, e)[0] == [e["col"], "count", "total"]
-
-
-def c_rows(ws, e):
-    rows = {r[0]: r for r in table(ws, e)[1:]}
-    return frac(row_ok(rows.get(w[0], []), w) for w in e["table"])
-
-
-def c_exact(ws, e):
-    got = table(ws, e)[1:]
-    return len(got) == len(e["table"]) and all(row_ok(g, w) for g, w in zip(got, e["table"]))
-
-
-def c_counts(ws, e):
-    s = stats(ws, e)
-    return (0.5 * (s.get("rows_used") == e["rows_used"] and type(s.get("rows_used")) is int)
-            + 0.5 * (s.get("rows_skipped") == e["rows_skipped"] and type(s.get("rows_skipped")) is int))
-
-
-def c_grand(ws, e):
-    return abs(num(stats(ws, e)["grand_total"]) - float(e["grand_total"])) < 0.005
-
-
-CHECKS = {"csv_header": c_header, "group_rows": c_rows, "rows_exact_and_sorted": c_exact,
-          "row_counts": c_counts, "grand_total": c_grand}
-CORE = ("group_rows", "row_counts", "grand_total")
-'''
-
-CSV_SOLVE = '''
-from decimal import Decimal, InvalidOperation
-lines = [ln for ln in Path(P["src"]).read_text(encoding="utf-8").splitlines() if ln.strip()]
-rows = list(csv.DictReader(lines))
-totals, used, skipped = {}, 0, 0
-for r in rows:
-    raw = (r["amount"] or "").strip()
-    try:
-        if not re.fullmatch(r"-?\\d+(\\.\\d+)?", raw):
-            raise InvalidOperation(raw)
-        amount = Decimal(raw)
-    except InvalidOperation:
-        skipped += 1
-        continue
-    name = " ".join(r[P["col"]].split()).title()
-    t = totals.setdefault(name, [0, Decimal(0)])
-    t[0] += 1
-    t[1] += amount
-    used += 1
-Path(P["csv"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["csv"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow([P["col"], "count", "total"])
-    for name, (n, total) in sorted(totals.items(), key=lambda kv: (-kv[1][1], kv[0])):
-        w.writerow([name, n, f"{total:.2f}"])
-grand = sum(t[1] for t in totals.values())
-Path(P["json"]).write_text(json.dumps({"rows_used": used, "rows_skipped": skipped,
-                                       "grand_total": float(round(grand, 2))}, indent=2) + "\\n")
-'''
+CSV_SOLVE = script("csv_group_summary_solve")
 
 
 def _mutate_csv(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -267,70 +175,9 @@ def _build_filter(rng: random.Random, k: dict[str, Any]) -> Built:
                  {"src": src, "out": out, "wanted": wanted, "threshold": threshold, "target": target}, t)
 
 
-FILTER_CHECK = '''
-def report(ws, e):
-    d = load_json(ws, e["out"])
-    if not isinstance(d, dict):
-        raise ValueError("not an object")
-    return d
+FILTER_CHECK = script("json_filter_report_check")
 
-
-def item_ok(got, want):
-    return isinstance(got, dict) and all(got.get(k) == v and type(got.get(k)) is type(v) for k, v in want.items())
-
-
-def got_items(ws, e):
-    items = report(ws, e).get("items")
-    return {i.get("sku"): i for i in items if isinstance(i, dict)} if isinstance(items, list) else {}
-
-
-def gate(ws, e):
-    got = got_items(ws, e)
-    return any(item_ok(got.get(w["sku"]), w) for w in e["items"])
-
-
-def c_items(ws, e):
-    got = got_items(ws, e)
-    return frac(item_ok(got.get(w["sku"]), w) for w in e["items"])
-
-
-def c_no_extra(ws, e):
-    want = {w["sku"] for w in e["items"]}
-    got = set(got_items(ws, e))
-    return len(want & got) / len(want | got)
-
-
-def c_sorted_exact(ws, e):
-    items = report(ws, e)["items"]
-    return len(items) == len(e["items"]) and all(item_ok(g, w) and set(g) == set(w) for g, w in zip(items, e["items"]))
-
-
-def c_count(ws, e):
-    v = report(ws, e)["count"]
-    return type(v) is int and v == len(e["items"])
-
-
-def c_cost(ws, e):
-    v = report(ws, e)["total_cost"]
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and abs(v - float(e["total_cost"])) < 0.005
-
-
-CHECKS = {"reorder_items": c_items, "no_wrong_items": c_no_extra, "items_exact_and_sorted": c_sorted_exact,
-          "count": c_count, "total_cost": c_cost}
-CORE = ("reorder_items", "no_wrong_items", "count", "total_cost")
-'''
-
-FILTER_SOLVE = '''
-from decimal import Decimal
-items = json.loads(Path(P["src"]).read_text(encoding="utf-8"))
-pick = [i for i in items if i["category"] in P["wanted"] and i["stock"] < P["threshold"] and not i["discontinued"]]
-pick.sort(key=lambda i: i["sku"])
-rows = [{"sku": i["sku"], "name": i["name"], "stock": i["stock"], "order_qty": P["target"] - i["stock"]} for i in pick]
-cost = sum(Decimal(str(i["unit_cost"])) * (P["target"] - i["stock"]) for i in pick)
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text(json.dumps({"count": len(rows), "items": rows, "total_cost": float(round(cost, 2))},
-                                     indent=2) + "\\n", encoding="utf-8")
-'''
+FILTER_SOLVE = script("json_filter_report_solve")
 
 
 def _mutate_filter(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -446,69 +293,9 @@ def _build_logs(rng: random.Random, k: dict[str, Any]) -> Built:
                                                  "csv": out_csv, "txt": out_txt}, t)
 
 
-LOG_CHECK = '''
-def table(ws, e):
-    return csv_rows(ws, e["csv"])
+LOG_CHECK = script("log_error_triage_check")
 
-
-def gate(ws, e):
-    ok = False
-    try:
-        ok = any(w in table(ws, e)[1:] for w in e["table"])
-    except Exception:
-        pass
-    try:
-        ok = ok or text(ws, e["txt"]).strip() == e["top"]
-    except Exception:
-        pass
-    return ok
-
-
-def c_header(ws, e):
-    return table(ws, e)[0] == ["service", "errors", "first_seen"]
-
-
-def c_counts(ws, e):
-    got = {r[0]: r for r in table(ws, e)[1:]}
-    return frac(got.get(w[0], [None])[:2] == w[:2] for w in e["table"])
-
-
-def c_first_seen(ws, e):
-    got = {r[0]: r for r in table(ws, e)[1:]}
-    return frac(got.get(w[0]) == w for w in e["table"])
-
-
-def c_exact(ws, e):
-    return table(ws, e)[1:] == e["table"]
-
-
-def c_top(ws, e):
-    return text(ws, e["txt"]).strip() == e["top"]
-
-
-CHECKS = {"csv_header": c_header, "error_counts": c_counts, "first_seen_times": c_first_seen,
-          "rows_exact_and_sorted": c_exact, "top_error_message": c_top}
-CORE = ("error_counts", "first_seen_times", "top_error_message")
-'''
-
-LOG_SOLVE = '''
-pat = re.compile(r"^(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d) ERROR \\[([^\\]]+)\\] (.*)$")
-counts, msgs = {}, {}
-for line in Path(P["log"]).read_text(encoding="utf-8").splitlines():
-    m = pat.match(line)
-    if not m or m.group(1) != P["day"] or m.group(2) < P["start"]:
-        continue
-    c = counts.setdefault(m.group(3), [0, m.group(2)])
-    c[0] += 1
-    msgs[m.group(4)] = msgs.get(m.group(4), 0) + 1
-Path(P["csv"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["csv"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["service", "errors", "first_seen"])
-    for svc, (n, first) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
-        w.writerow([svc, n, first])
-Path(P["txt"]).write_text(max(msgs, key=msgs.get) + "\\n", encoding="utf-8")
-'''
+LOG_SOLVE = script("log_error_triage_solve")
 
 
 def _mutate_logs(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -589,69 +376,9 @@ def _build_access(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, {log: "\n".join(lines) + "\n"}, exp, {"log": log, "out": out}, t)
 
 
-ACCESS_CHECK = '''
-def rep(ws, e):
-    d = load_json(ws, e["out"])
-    if not isinstance(d, dict):
-        raise ValueError("not an object")
-    return d
+ACCESS_CHECK = script("access_log_report_check")
 
-
-def gate(ws, e):
-    d = rep(ws, e)
-    return d.get("total_requests") == e["total_requests"] or d.get("top_error_paths") == e["top_error_paths"]
-
-
-def c_total(ws, e):
-    v = rep(ws, e)["total_requests"]
-    return type(v) is int and v == e["total_requests"]
-
-
-def c_clients(ws, e):
-    v = rep(ws, e)["unique_clients"]
-    return type(v) is int and v == e["unique_clients"]
-
-
-def c_status(ws, e):
-    got = rep(ws, e)["status_counts"]
-    keys = set(got) | set(e["status_counts"])
-    return frac(got.get(k) == e["status_counts"].get(k) for k in keys)
-
-
-def c_rate(ws, e):
-    v = rep(ws, e)["server_error_rate"]
-    return not isinstance(v, bool) and abs(v - e["server_error_rate"]) < 0.006
-
-
-def c_top(ws, e):
-    return rep(ws, e)["top_error_paths"] == e["top_error_paths"]
-
-
-CHECKS = {"total_requests": c_total, "unique_clients": c_clients, "status_counts": c_status,
-          "server_error_rate": c_rate, "top_error_paths": c_top}
-'''
-
-ACCESS_SOLVE = '''
-pat = re.compile(r'^(\\S+) \\S+ \\S+ \\[[^\\]]+\\] "(\\S+) (\\S+) [^"]*" (\\d{3}) \\S+')
-total, ips, statuses, errs = 0, set(), {}, {}
-for line in Path(P["log"]).read_text(encoding="utf-8").splitlines():
-    m = pat.match(line)
-    if not m:
-        continue
-    total += 1
-    ips.add(m.group(1))
-    st = m.group(4)
-    statuses[st] = statuses.get(st, 0) + 1
-    if st.startswith("5"):
-        path = m.group(3).split("?")[0]
-        errs[path] = errs.get(path, 0) + 1
-n5 = sum(v for s, v in statuses.items() if s.startswith("5"))
-top = [p for p, _ in sorted(errs.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text(json.dumps({"total_requests": total, "unique_clients": len(ips),
-    "status_counts": dict(sorted(statuses.items())), "server_error_rate": round(100 * n5 / total, 2),
-    "top_error_paths": top}, indent=2) + "\\n", encoding="utf-8")
-'''
+ACCESS_SOLVE = script("access_log_report_solve")
 
 
 def _mutate_access(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

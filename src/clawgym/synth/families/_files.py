@@ -8,7 +8,7 @@ import io
 import random
 from typing import Any
 
-from clawgym.synth.families._base import WORDS, Built, Family, bullets, pick_phrase, unique_words
+from clawgym.synth.families._base import WORDS, Built, Family, bullets, pick_phrase, script, unique_words
 
 
 def _sha(b: bytes) -> str:
@@ -80,44 +80,9 @@ def _build_sort(rng: random.Random, k: dict[str, Any]) -> Built:
                  mutable=tuple(s for s, _, _ in moves))
 
 
-SORT_CHECK = '''
-def gate(ws, e):
-    return any(has(ws, d, h) for s, d, h in e["moves"])
+SORT_CHECK = script("sort_by_extension_check")
 
-
-def c_moved(ws, e):
-    """Moved: in the right folder with its bytes, and gone from where it was (a copy is no move)."""
-    return frac(has(ws, d, h) and not (ws / s).exists() for s, d, h in e["moves"])
-
-
-def c_originals_gone(ws, e):
-    return frac(not (ws / s).exists() for s, d, h in e["moves"])
-
-
-def c_unlisted_left(ws, e):
-    return frac(has(ws, p, h) for p, h in e["stay"])
-
-
-def c_nothing_extra(ws, e):
-    want = {d for s, d, h in e["moves"]}
-    got = files_under(ws, e["dest"])
-    return len(want & got) / len(want | got)
-
-
-CHECKS = {"files_in_right_folders": c_moved, "originals_moved_not_copied": c_originals_gone,
-          "unlisted_files_left_alone": c_unlisted_left, "nothing_extra_in_destination": c_nothing_extra}
-CORE = ("files_in_right_folders", "nothing_extra_in_destination")
-'''
-
-SORT_SOLVE = '''
-src = Path(P["src"])
-for f in sorted(src.iterdir()):
-    folder = P["mapping"].get(f.suffix.lower().lstrip("."))
-    if f.is_file() and folder:
-        d = Path(P["dest"]) / folder
-        d.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(f), str(d / f.name))
-'''
+SORT_SOLVE = script("sort_by_extension_solve")
 
 
 def _mutate_sort(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -208,63 +173,9 @@ def _build_dedupe(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"folder": folder, "report": report}, t, mutable=tuple(r for r, _ in removed))
 
 
-DEDUPE_CHECK = '''
-def report_rows(ws, e):
-    rows = csv_rows(ws, e["report"])
-    return rows[0], rows[1:]
+DEDUPE_CHECK = script("dedupe_files_check")
 
-
-def gate(ws, e):
-    removed = any(not (ws / r).exists() and has(ws, k, dict(e["keep"])[k]) for r, k in e["removed"])
-    try:
-        rows = report_rows(ws, e)[1]
-    except Exception:
-        rows = []
-    return removed or any(list(r) in rows for r in e["removed"])
-
-
-def c_removed(ws, e):
-    return frac(not (ws / r).exists() for r, k in e["removed"])
-
-
-def c_kept(ws, e):
-    return frac(has(ws, p, h) for p, h in e["keep"])
-
-
-def c_rows(ws, e):
-    rows = report_rows(ws, e)[1]
-    return frac(list(r) in rows for r in e["removed"])
-
-
-def c_exact(ws, e):
-    header, rows = report_rows(ws, e)
-    return header == ["removed", "kept"] and rows == [list(r) for r in e["removed"]]
-
-
-CHECKS = {"duplicates_deleted": c_removed, "one_copy_of_each_kept": c_kept, "report_rows": c_rows,
-          "report_exact_and_sorted": c_exact}
-CORE = ("duplicates_deleted", "one_copy_of_each_kept", "report_rows")
-'''
-
-DEDUPE_SOLVE = '''
-root = Path(P["folder"])
-groups = {}
-for f in sorted(root.rglob("*")):
-    if f.is_file():
-        groups.setdefault(hashlib.sha256(f.read_bytes()).hexdigest(), []).append(f.as_posix())
-rows = []
-for paths in groups.values():
-    paths.sort(key=lambda p: (len(p), p))
-    for p in paths[1:]:
-        os.remove(p)
-        rows.append([p, paths[0]])
-out = Path(P["report"])
-out.parent.mkdir(parents=True, exist_ok=True)
-with out.open("w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["removed", "kept"])
-    w.writerows(sorted(rows))
-'''
+DEDUPE_SOLVE = script("dedupe_files_solve")
 
 
 def _mutate_dedupe(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -362,67 +273,9 @@ def _build_rename(rng: random.Random, k: dict[str, Any]) -> Built:
                  mutable=tuple(o for o, _, _ in renames))
 
 
-RENAME_CHECK = '''
-def gate(ws, e):
-    return any(has(ws, n, h) for o, n, h in e["renames"])
+RENAME_CHECK = script("batch_rename_check")
 
-
-def c_renamed(ws, e):
-    """Renamed: the new name holds the photo's bytes and the old name is gone (a copy is no rename)."""
-    return frac(has(ws, n, h) and not (ws / o).exists() for o, n, h in e["renames"])
-
-
-def c_old_gone(ws, e):
-    return frac(not (ws / o).exists() for o, n, h in e["renames"])
-
-
-def c_extras(ws, e):
-    return frac(has(ws, p, h) for p, h in e["extras"])
-
-
-def c_nothing_else(ws, e):
-    """The photo folder holds the renamed photos, the unlisted files and the metadata, nothing more."""
-    folder = e["renames"][0][0].split("/")[0]
-    want = {n for o, n, h in e["renames"]} | {p for p, h in e["extras"]} | {folder + "/metadata.csv"}
-    got = files_under(ws, folder)
-    return len(want & got) / len(want | got)
-
-
-def c_log_rows(ws, e):
-    rows = csv_rows(ws, e["log"])[1:]
-    return frac(r in rows for r in e["rows"])
-
-
-def c_log_exact(ws, e):
-    rows = csv_rows(ws, e["log"])
-    return rows[0] == ["old", "new"] and rows[1:] == e["rows"]
-
-
-CHECKS = {"photos_renamed": c_renamed, "old_names_gone": c_old_gone, "unlisted_files_kept": c_extras,
-          "nothing_else_in_folder": c_nothing_else, "log_rows": c_log_rows, "log_exact_and_sorted": c_log_exact}
-CORE = ("photos_renamed",)
-'''
-
-RENAME_SOLVE = '''
-folder = P["folder"]
-with open(P["meta"], newline="", encoding="utf-8") as fh:
-    rows = list(csv.DictReader(fh))
-rows.sort(key=lambda r: r["taken"])
-counters, log = {}, []
-for r in rows:
-    date = r["taken"][:10].replace(":", "-")
-    slug = r["place"].strip().lower().replace(" ", "-")
-    counters[(date, slug)] = counters.get((date, slug), 0) + 1
-    new = f"{folder}/{date}_{slug}_{counters[(date, slug)]:02d}.jpg"
-    os.rename(f"{folder}/{r['file']}", new)
-    log.append([f"{folder}/{r['file']}", new])
-out = Path(P["log"])
-out.parent.mkdir(parents=True, exist_ok=True)
-with out.open("w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["old", "new"])
-    w.writerows(sorted(log))
-'''
+RENAME_SOLVE = script("batch_rename_solve")
 
 
 def _mutate_rename(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, request, sha, without
-from clawgym.synth.families._base import WORDS, Built, Family, pick_phrase
+from clawgym.synth.families._base import WORDS, Built, Family, pick_phrase, script
 
 PRIORITY = {"must": 0, "should": 1, "could": 2}
 VERBS = ["Build", "Add", "Migrate", "Redesign", "Automate", "Document", "Test", "Refactor", "Localise", "Secure"]
@@ -97,78 +97,9 @@ def _build_sprints(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"out": out, "sprints": sprints, "velocity": velocity}, t)
 
 
-SPRINT_CHECK = COMMON_CHECK + '''
-def plan(ws, e):
-    """id -> sprint number, from rows of id,sprint (a sprint written as 1, "Sprint 1" or "S1")."""
-    out, dup = {}, False
-    for r in table_rows(ws, e["out"]):
-        i = (r.get("id") or r.get("item") or "").strip().upper()
-        n = re.findall(r"\\d+", r.get("sprint", ""))
-        if i and n:
-            dup = dup or i in out
-            out[i] = int(n[0])
-    return out, dup
+SPRINT_CHECK = COMMON_CHECK + "\n" + script("sprint_plan_check")
 
-
-def gate(ws, e):
-    p, _ = plan(ws, e)
-    musts = [i for i, v in e["items"].items() if v[1] == 0]
-    return intact(ws, e, e["inputs"]) and 2 * sum(i in p for i in musts) >= len(musts)
-
-
-def c_musts(ws, e):
-    p, _ = plan(ws, e)
-    return frac(i in p for i, v in e["items"].items() if v[1] == 0)
-
-
-def c_capacity(ws, e):
-    p, _ = plan(ws, e)
-    return frac(sum(e["items"][i][0] for i, s in p.items() if s == n and i in e["items"]) <= e["velocity"]
-                for n in range(1, e["sprints"] + 1))
-
-
-def c_dependencies(ws, e):
-    p, _ = plan(ws, e)
-    return frac(all(d in p and p[d] <= s for d in e["items"][i][2]) for i, s in p.items() if i in e["items"])
-
-
-def c_valid(ws, e):
-    p, dup = plan(ws, e)
-    return not dup and all(i in e["items"] and 1 <= s <= e["sprints"] for i, s in p.items())
-
-
-def c_no_spare_room(ws, e):
-    p, _ = plan(ws, e)
-    load = {n: sum(e["items"][i][0] for i, s in p.items() if s == n and i in e["items"]) for n in range(1, e["sprints"] + 1)}
-    for i, (pts, pr, deps) in e["items"].items():
-        if i in p:
-            continue
-        for n in range(1, e["sprints"] + 1):
-            if load[n] + pts <= e["velocity"] and all(d in p and p[d] <= n for d in deps):
-                return False
-    return True
-
-
-CHECKS = {"must_haves_planned": c_musts, "capacity_respected": c_capacity, "dependencies_respected": c_dependencies,
-          "valid_items_and_sprints": c_valid, "no_spare_room_left": c_no_spare_room,
-          "nothing_else_touched": c_nothing_else_touched}
-CORE = ["must_haves_planned", "capacity_respected", "dependencies_respected", "valid_items_and_sprints",
-        "no_spare_room_left"]
-'''
-
-SPRINT_SOLVE = __import__("inspect").getsource(greedy_plan) + '''
-
-RANK = {"must": 0, "should": 1, "could": 2}
-items = {r["id"]: (int(r["points"]), RANK[r["priority"]], [d for d in r["depends_on"].split(";") if d])
-         for r in csv.DictReader(open("backlog/backlog.csv", encoding="utf-8"))}
-plan = greedy_plan(items, P["sprints"], P["velocity"])
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["out"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["id", "sprint"])
-    for i, s in sorted(plan.items(), key=lambda x: (x[1], x[0])):
-        w.writerow([i, s])
-'''
+SPRINT_SOLVE = __import__("inspect").getsource(greedy_plan) + "\n\n" + script("sprint_plan_solve")
 
 
 def _mutate_sprints(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -248,85 +179,9 @@ def _build_notes(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"moves": [m[:2] for m in moves], "index": index}, t, mutable=mutable)
 
 
-NOTES_CHECK = COMMON_CHECK + '''
-import posixpath as _pp
+NOTES_CHECK = COMMON_CHECK + "\n" + script("notes_by_tag_check")
 
-_LINK = re.compile(r"\\]\\(([^)\\s]*)\\)")
-
-
-def moved_ok(ws, e, m):
-    src, dest = m[0], m[1]
-    if (ws / src).exists() or not (ws / dest).is_file():
-        return False
-    def norm(t):  # trailing blanks and a final newline carry no meaning
-        return [ln.rstrip() for ln in _LINK.sub("]()", t).strip().splitlines()]
-
-    return norm(text(ws, dest)) == norm(e["originals"][src])
-
-
-def links_ok(ws, e, m):
-    src, dest = m[0], m[1]
-    if not (ws / dest).is_file():
-        return False
-    targets = _LINK.findall(text(ws, dest))
-    resolved = {_pp.normpath(t.lstrip("/") if t.startswith("/") else _pp.join(_pp.dirname(dest), t)) for t in targets}
-    return all(a in resolved or a.split("/", 1)[1] in resolved for a in e["attachments"][src])
-
-
-def gate(ws, e):
-    return intact(ws, e, e["inputs"]) and 2 * sum(moved_ok(ws, e, m) for m in e["moves"]) >= len(e["moves"])
-
-
-def c_moved(ws, e):
-    return frac(moved_ok(ws, e, m) for m in e["moves"])
-
-
-def c_links(ws, e):
-    return frac(links_ok(ws, e, m) for m in e["moves"] if e["attachments"][m[0]])
-
-
-def c_index(ws, e):
-    heading, under = None, set()
-    for ln in text(ws, e["index"]).splitlines():
-        if ln.lstrip().startswith("#"):
-            heading = ln.strip("# ").strip().lower()
-            continue
-        for t in _LINK.findall(ln):
-            t = _pp.normpath(t.lstrip("./")) if not t.startswith("../") else t
-            t = t[len("notes/"):] if t.startswith("notes/") else t
-            under.add((heading, t))
-    return frac(any(h is not None and mentions(h, m[2]) and t == m[1][len("notes/"):] for h, t in under)
-                for m in e["moves"])
-
-
-def c_nothing_extra(ws, e):
-    """The tag folders hold the notes filed there and nothing else."""
-    want = {m[1] for m in e["moves"]}
-    got = set().union(*(files_under(ws, "notes/" + m[2]) for m in e["moves"]))
-    return got == want
-
-
-CHECKS = {"notes_filed_by_first_tag": c_moved, "attachment_links_work": c_links, "index": c_index,
-          "nothing_extra_in_tag_folders": c_nothing_extra, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["notes_filed_by_first_tag", "attachment_links_work", "index"]
-'''
-
-NOTES_SOLVE = '''
-by_tag = {}
-for src, dest in P["moves"]:
-    t = Path(src).read_text(encoding="utf-8")
-    t = t.replace("](attachments/", "](../attachments/")
-    Path(dest).parent.mkdir(parents=True, exist_ok=True)
-    Path(dest).write_text(t, encoding="utf-8")
-    os.remove(src)
-    title = re.search(r"^title: (.*)$", t, re.M).group(1)
-    tag = dest.split("/")[1]
-    by_tag.setdefault(tag, []).append((title, dest[len("notes/"):]))
-lines = ["# Notes index", ""]
-for tag in sorted(by_tag):
-    lines += [f"## {tag}", ""] + [f"- [{title}]({rel})" for title, rel in sorted(by_tag[tag])] + [""]
-Path(P["index"]).write_text("\\n".join(lines), encoding="utf-8")
-'''
+NOTES_SOLVE = script("notes_by_tag_solve")
 
 
 def _mutate_notes(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

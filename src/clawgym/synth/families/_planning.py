@@ -9,7 +9,7 @@ import json
 import random
 from typing import Any
 
-from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, leave_alone, pick_phrase, script
 
 
 def _hm(m: int) -> str:
@@ -87,90 +87,9 @@ def _build_slots(rng: random.Random, k: dict[str, Any]) -> Built:
                                         "need": need, "csv": out_csv, "json": out_json}, t)
 
 
-SLOTS_CHECK = '''
-def rows(ws, e):
-    return csv_rows(ws, e["csv"])
+SLOTS_CHECK = script("meeting_slots_check")
 
-
-def invite(ws, e):
-    d = load_json(ws, e["json"])
-    if not isinstance(d, dict):
-        raise ValueError("not an object")
-    return d
-
-
-def gate(ws, e):
-    ok = False
-    try:
-        ok = any(s in rows(ws, e)[1:] for s in e["slots"])
-    except Exception:
-        pass
-    try:
-        d = invite(ws, e)
-        ok = ok or (d.get("date") == e["invite"]["date"] and d.get("start") == e["invite"]["start"])
-    except Exception:
-        pass
-    return ok
-
-
-def c_header(ws, e):
-    return rows(ws, e)[0] == ["date", "start", "end"]
-
-
-def c_slots(ws, e):
-    got = rows(ws, e)[1:]
-    return frac(s in got for s in e["slots"])
-
-
-def c_exact(ws, e):
-    return rows(ws, e)[1:] == e["slots"]
-
-
-def c_invite_time(ws, e):
-    d = invite(ws, e)
-    return frac(d.get(k) == e["invite"][k] for k in ("date", "start", "end"))
-
-
-def c_attendees(ws, e):
-    return invite(ws, e).get("attendees") == e["invite"]["attendees"]
-
-
-CHECKS = {"csv_header": c_header, "free_windows": c_slots, "windows_exact_and_sorted": c_exact,
-          "invite_time": c_invite_time, "invite_attendees": c_attendees}
-CORE = ("free_windows", "windows_exact_and_sorted", "invite_time", "invite_attendees")
-'''
-
-SLOTS_SOLVE = '''
-def mins(s):
-    return int(s[:2]) * 60 + int(s[3:])
-
-
-def hm(m):
-    return "%02d:%02d" % divmod(m, 60)
-
-
-cals = {p: json.loads((Path(P["folder"]) / (p.lower() + ".json")).read_text(encoding="utf-8")) for p in P["attendees"]}
-slots = []
-for d in P["days"]:
-    busy = sorted((mins(x["start"]), mins(x["end"])) for evs in cals.values() for x in evs if x["date"] == d)
-    cur = P["lo"]
-    free = []
-    for s, e in busy:
-        if s > cur:
-            free.append((cur, min(s, P["hi"])))
-        cur = max(cur, e)
-    if cur < P["hi"]:
-        free.append((cur, P["hi"]))
-    slots += [[d, hm(s), hm(e)] for s, e in free if e - s >= P["need"] and s < P["hi"]]
-Path(P["csv"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["csv"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["date", "start", "end"])
-    w.writerows(slots)
-d, s, _ = slots[0]
-Path(P["json"]).write_text(json.dumps({"date": d, "start": s, "end": hm(mins(s) + P["need"]),
-                                       "attendees": sorted(P["attendees"])}, indent=2) + "\\n", encoding="utf-8")
-'''
+SLOTS_SOLVE = script("meeting_slots_solve")
 
 
 def _mutate_slots(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -249,76 +168,9 @@ def _build_due(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"today": today.isoformat(), "csv": out_csv, "txt": out_txt}, t)
 
 
-DUE_CHECK = '''
-def rows(ws, e):
-    return csv_rows(ws, e["csv"])
+DUE_CHECK = script("invoice_due_dates_check")
 
-
-def gate(ws, e):
-    ok = False
-    try:
-        ok = any(r in rows(ws, e)[1:] for r in e["table"])
-    except Exception:
-        pass
-    try:
-        ok = ok or text(ws, e["txt"]).strip() == e["overdue"]
-    except Exception:
-        pass
-    return ok
-
-
-def c_header(ws, e):
-    return rows(ws, e)[0] == ["invoice", "due_date", "status"]
-
-
-def c_due(ws, e):
-    got = {r[0]: r for r in rows(ws, e)[1:]}
-    return frac(got.get(w[0], [None, None])[:2] == w[:2] for w in e["table"])
-
-
-def c_status(ws, e):
-    got = {r[0]: r for r in rows(ws, e)[1:]}
-    return frac(got.get(w[0]) == w for w in e["table"])
-
-
-def c_exact(ws, e):
-    return rows(ws, e)[1:] == e["table"]
-
-
-def c_total(ws, e):
-    return text(ws, e["txt"]).strip() == e["overdue"]
-
-
-CHECKS = {"csv_header": c_header, "due_dates": c_due, "statuses": c_status, "rows_exact_and_sorted": c_exact,
-          "overdue_total": c_total}
-CORE = ("due_dates", "statuses", "overdue_total")
-'''
-
-DUE_SOLVE = '''
-import datetime as dt
-from decimal import Decimal
-hol = set()
-if Path("finance/holidays.txt").exists():
-    hol = {ln.strip() for ln in Path("finance/holidays.txt").read_text().splitlines() if ln.strip() and not ln.startswith("#")}
-today = P["today"]
-out, total = [], Decimal(0)
-with open("finance/invoices.csv", newline="", encoding="utf-8") as fh:
-    for r in csv.DictReader(fh):
-        days = 0 if r["terms"] == "Due on receipt" else int(r["terms"].split()[1])
-        due = dt.date.fromisoformat(r["issued"]) + dt.timedelta(days=days)
-        while due.weekday() >= 5 or due.isoformat() in hol:
-            due += dt.timedelta(days=1)
-        status = "paid" if r["paid"] == "yes" else "overdue" if due.isoformat() < today else "open"
-        if status == "overdue":
-            total += Decimal(r["amount"])
-        out.append([r["invoice"], due.isoformat(), status])
-Path(P["csv"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["csv"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["invoice", "due_date", "status"])
-    w.writerows(sorted(out, key=lambda r: (r[1], r[0])))
-Path(P["txt"]).write_text(f"{total:.2f}\\n", encoding="utf-8")
-'''
+DUE_SOLVE = script("invoice_due_dates_solve")
 
 
 def _mutate_due(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

@@ -13,7 +13,7 @@ from typing import Any
 from clawgym.synth.families._assets import (
     COMMON_CHECK, long_date, noise, pdf, person, png, request, rubric, sha, us_date, without, zip_bytes,
 )
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, Built, Family, pick_phrase, script
 
 VENDORS = ["Acme Cloud", "Brightdesk", "Cobalt Payroll", "Dataloft", "Everstream", "Fernway Cleaning",
            "Granite Security", "Helix Analytics", "Ironleaf Legal", "Juniper Telecom", "Kestrel Print",
@@ -119,122 +119,9 @@ def _build_renewals(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, params, t, rubric=rub, weights=(0.8, 0.2))
 
 
-RENEWALS_CHECK = COMMON_CHECK + '''
-def rows(ws, e):
-    out = {}
-    for r in table_rows(ws, e["table"]):
-        vendor = next((v for v in [d[0] for d in e["due"]] + e["others"] if mentions(r.get("vendor", ""), v)), None)
-        if vendor:
-            out[vendor] = r
-    return out
+RENEWALS_CHECK = COMMON_CHECK + "\n" + script("contract_renewals_check")
 
-
-def deadline_ok(r, d):
-    return d[2] in [x.isoformat() for x in dates_in(r.get("notice_deadline", ""))]
-
-
-def gate(ws, e):
-    got = rows(ws, e)
-    return intact(ws, e, e["inputs"]) and 2 * sum(d[0] in got and deadline_ok(got[d[0]], d) for d in e["due"]) >= len(e["due"])
-
-
-def c_right_contracts(ws, e):
-    got = set(rows(ws, e))
-    want = {d[0] for d in e["due"]}
-    return len(got & want) / len(got | want)
-
-
-def c_renewal_dates(ws, e):
-    got = rows(ws, e)
-    return frac(d[0] in got and d[1] in [x.isoformat() for x in dates_in(got[d[0]].get("renewal_date", ""))]
-                for d in e["due"])
-
-
-def c_deadlines(ws, e):
-    got = rows(ws, e)
-    return frac(d[0] in got and deadline_ok(got[d[0]], d) for d in e["due"])
-
-
-def c_fees(ws, e):
-    got = rows(ws, e)
-    return frac(d[0] in got and has_number(got[d[0]].get("annual_fee", ""), d[3]) for d in e["due"])
-
-
-def c_sorted(ws, e):
-    order = [v for v in (next((d[0] for d in e["due"] if mentions(r.get("vendor", ""), d[0])), None)
-                         for r in table_rows(ws, e["table"])) if v]
-    return order == [d[0] for d in e["due"]]
-
-
-def c_memo(ws, e):
-    m = text(ws, e["memo"])
-    return frac([mentions(m, d[0]) and has_date(m, d[2]) for d in e["due"]] + [has_number(m, e["total"])]
-                + [not any(mentions(m, o) for o in e["others"])])
-
-
-CHECKS = {"right_contracts": c_right_contracts, "renewal_dates": c_renewal_dates, "notice_deadlines": c_deadlines,
-          "annual_fees": c_fees, "soonest_deadline_first": c_sorted, "memo_facts": c_memo,
-          "nothing_else_touched": c_nothing_else_touched}
-CORE = ["right_contracts", "renewal_dates", "notice_deadlines", "memo_facts"]
-'''
-
-RENEWALS_SOLVE = '''
-import datetime as dt
-MON = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-       "november", "december"]
-
-
-def parse(s):
-    s = s.strip().rstrip(".")
-    m = re.match(r"(\\d{4})-(\\d{2})-(\\d{2})$", s)
-    if m:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.match(r"(\\d{1,2}) ([A-Za-z]+) (\\d{4})$", s)
-    if m:
-        return dt.date(int(m.group(3)), MON.index(m.group(2).lower()) + 1, int(m.group(1)))
-    m = re.match(r"([A-Za-z]+) (\\d{1,2}), (\\d{4})$", s)
-    return dt.date(int(m.group(3)), MON.index(m.group(1).lower()) + 1, int(m.group(2)))
-
-
-def add_months(d, n):
-    y, m = divmod(d.month - 1 + n, 12)
-    return dt.date(d.year + y, m + 1, d.day)
-
-
-today = dt.date.fromisoformat(P["today"])
-due = []
-for p in sorted(Path("contracts").iterdir()):
-    if not p.is_file() or p.suffix not in (".md", ".txt"):
-        continue
-    t = p.read_text(encoding="utf-8")
-    m = re.search(r"Services agreement: (.+)", t)
-    if not m or "renews automatically" not in t:
-        continue
-    vendor = m.group(1).strip()
-    eff = parse(re.search(r"Effective Date: (.+?)\\.\\n", t).group(1))
-    initial = int(re.search(r"initial term of (\\d+) months", t).group(1))
-    notice = int(re.search(r"at least (\\d+) days", t).group(1))
-    fee = int(re.search(r"EUR ([\\d,]+) per year", t).group(1).replace(",", ""))
-    renewal = add_months(eff, initial)
-    while renewal <= today:
-        renewal = add_months(renewal, 12)
-    if renewal <= today + dt.timedelta(days=P["window"]):
-        due.append((renewal - dt.timedelta(days=notice), vendor, renewal, fee))
-due.sort(key=lambda r: (r[0].isoformat(), r[1]))
-Path(P["table"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["table"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["vendor", "renewal_date", "notice_deadline", "annual_fee"])
-    for notice_by, vendor, renewal, fee in due:
-        w.writerow([vendor, renewal.isoformat(), notice_by.isoformat(), fee])
-lines = [f"To: {P['gc']}", f"Re: contracts renewing automatically by {(today + dt.timedelta(days=P['window'])).isoformat()}",
-         "", f"As of {today.isoformat()}, {len(due)} agreement(s) will renew unless we give notice:", ""]
-lines += [f"- {v}: renews {r.isoformat()}; notice must reach them by {n.isoformat()}"
-          + (" (already passed)" if n < today else "") + f"; EUR {fee:,} a year." for n, v, r, fee in due]
-lines += ["", f"Total annual fees at stake: EUR {sum(d[3] for d in due):,}.", "",
-          "Please let me know which of these we should terminate, starting with the earliest deadline.", ""]
-Path(P["memo"]).write_text("\\n".join(lines), encoding="utf-8")
-'''
+RENEWALS_SOLVE = script("contract_renewals_solve")
 
 
 def _mutate_renewals(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -346,61 +233,9 @@ def _build_access(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"out": out, "today": today.isoformat(), "days": days, "key_days": key_days}, t)
 
 
-ACCESS_CHECK = COMMON_CHECK + '''
-def pairs(ws, e):
-    """(subject, code) pairs; a cell may hold several codes separated by ; or |."""
-    out = set()
-    for r in table_rows(ws, e["out"]):
-        subj = (r.get("subject") or r.get("username") or r.get("user") or r.get("key_id") or "").strip().lower()
-        for code in re.split(r"[;|]", r.get("finding") or r.get("findings") or r.get("code") or ""):
-            if code.strip():
-                out.add((subj, code.strip().upper()))
-    return out
+ACCESS_CHECK = COMMON_CHECK + "\n" + script("access_review_check")
 
-
-def want(e):
-    return {(s.lower(), c) for s, c in e["findings"]}
-
-
-def gate(ws, e):
-    return intact(ws, e, e["inputs"]) and 2 * len(pairs(ws, e) & want(e)) >= len(want(e))
-
-
-def c_found(ws, e):
-    return len(pairs(ws, e) & want(e)) / len(want(e))
-
-
-def c_no_false_alarms(ws, e):
-    got = pairs(ws, e)
-    return len(got & want(e)) / len(got) if got else 0.0
-
-
-CHECKS = {"breaches_found": c_found, "no_false_alarms": c_no_false_alarms, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["breaches_found", "no_false_alarms"]
-'''
-
-ACCESS_SOLVE = '''
-import datetime as dt
-today = dt.date.fromisoformat(P["today"])
-found = []
-for u in csv.DictReader(open("exports/users.csv", encoding="utf-8")):
-    if u["status"] != "active":
-        continue
-    if u["role"] == "admin" and u["mfa"] == "off":
-        found.append((u["username"], "ADMIN_NO_MFA"))
-    if (today - dt.date.fromisoformat(u["last_login"])).days > P["days"]:
-        found.append((u["username"], "INACTIVE"))
-    if u["role"] == "contractor" and u["contract_end"] and u["contract_end"] < P["today"]:
-        found.append((u["username"], "CONTRACTOR_EXPIRED"))
-for key in csv.DictReader(open("exports/api_keys.csv", encoding="utf-8")):
-    if (today - dt.date.fromisoformat(key["created"])).days > P["key_days"]:
-        found.append((key["key_id"], "STALE_KEY"))
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["out"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["subject", "finding"])
-    w.writerows(sorted(found))
-'''
+ACCESS_SOLVE = script("access_review_solve")
 
 
 def _mutate_access(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

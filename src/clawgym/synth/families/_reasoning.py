@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, png, request, sha, without
-from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, Built, Family, bullets, dumps, pick_phrase, script
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -123,86 +123,9 @@ def _build_roster(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, {"out": out, "days": days, "shifts": names, "need": need}, t)
 
 
-ROSTER_CHECK = COMMON_CHECK + '''
-def assignments(ws, e):
-    """(day, shift, name) triples: rows of day,shift,name, or one row per shift with the names in one cell."""
-    days = {d.lower()[:3]: d for d in e["days"]}
-    out = []
-    for r in table_rows(ws, e["out"]):
-        day = days.get(r.get("day", r.get("weekday", "")).strip().lower()[:3])
-        shift = r.get("shift", "").strip().lower()
-        cell = r.get("name", r.get("names", r.get("staff", r.get("people", r.get("person", "")))))
-        for n in re.split(r"[;/,]| and ", cell):
-            if day and n.strip():
-                out.append((day, shift, n.strip().title()))
-    return out
+ROSTER_CHECK = COMMON_CHECK + "\n" + script("shift_roster_check")
 
-
-def per_shift(ws, e):
-    got = {(d, s): [] for d in e["days"] for s in e["shifts"]}
-    for d, s, n in assignments(ws, e):
-        if (d, s) in got:
-            got[(d, s)].append(n)
-    return got
-
-
-def staffed(people, e):
-    return len(people) == e["need"] == len(set(people)) and all(p in e["staff"] for p in people)
-
-
-def gate(ws, e):
-    got = per_shift(ws, e)
-    return intact(ws, e, e["inputs"]) and 2 * sum(staffed(v, e) for v in got.values()) >= len(got)
-
-
-def c_coverage(ws, e):
-    got = per_shift(ws, e)
-    extra = [a for a in assignments(ws, e) if (a[0], a[1]) not in got]
-    return frac(staffed(v, e) for v in got.values()) * (not extra)
-
-
-def c_keyholder(ws, e):
-    return frac(any(p in e["keyholders"] for p in v) for v in per_shift(ws, e).values())
-
-
-def c_availability(ws, e):
-    return all(d not in e["unavailable"].get(n, []) for d, s, n in assignments(ws, e))
-
-
-def c_weekly_max(ws, e):
-    a = assignments(ws, e)
-    return frac(sum(1 for d, s, n in a if n == p) <= e["max"][p] for p in e["staff"])
-
-
-def c_one_shift_a_day(ws, e):
-    a = assignments(ws, e)
-    return len({(d, n) for d, s, n in a}) == len(a)
-
-
-CHECKS = {"every_shift_staffed": c_coverage, "keyholder_on_every_shift": c_keyholder,
-          "availability_respected": c_availability, "weekly_maximum_respected": c_weekly_max,
-          "one_shift_a_day": c_one_shift_a_day, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["every_shift_staffed", "keyholder_on_every_shift", "availability_respected", "weekly_maximum_respected",
-        "one_shift_a_day"]
-'''
-
-ROSTER_SOLVE = inspect.getsource(roster_search) + '''
-
-rows = list(csv.DictReader(open("roster/staff.csv", encoding="utf-8")))
-staff = sorted(r["name"] for r in rows)
-maxs = {r["name"]: int(r["max_shifts_per_week"]) for r in rows}
-keys = {r["name"] for r in rows if r["keyholder"] == "yes"}
-avail = {p: v["cannot_work"] for p, v in json.loads(Path("roster/availability.json").read_text(encoding="utf-8")).items()}
-shifts = [(d, s) for d in P["days"] for s in P["shifts"]]
-plan = roster_search(shifts, P["need"], staff, maxs, avail, keys, limit=10 ** 7)
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["out"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["day", "shift", "name"])
-    for d, s in shifts:
-        for p in plan[(d, s)]:
-            w.writerow([d, s, p])
-'''
+ROSTER_SOLVE = inspect.getsource(roster_search) + "\n\n" + script("shift_roster_solve")
 
 
 def _mutate_roster(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -316,85 +239,9 @@ def _watts(rating: str, volt: int) -> int:
     return int(float(v) * (1000 if unit == "kW" else volt if unit == "A" else 1))
 
 
-CIRCUIT_CHECK = COMMON_CHECK + '''
-def col(row, *keys):
-    for h, v in row.items():
-        if any(k in h for k in keys):
-            return v
-    return ""
+CIRCUIT_CHECK = COMMON_CHECK + "\n" + script("circuit_load_check")
 
-
-def parsed(ws, e):
-    """circuit id -> (amps, percent, over flag, kWh); columns found by the words in their headers."""
-    out = {}
-    for r in table_rows(ws, e["out"]):
-        cid = col(r, "circuit", "id").strip().upper()
-        nums = lambda s: numbers_in(s)[0] if numbers_in(s) else None
-        flag = col(r, "over", "flag").strip().lower()
-        out[cid] = (nums(col(r, "amp", "current")), nums(col(r, "percent", "pct", "%")),
-                    flag in ("yes", "y", "true", "1", "x", "over") if flag else None, nums(col(r, "kwh", "energy")))
-    return out
-
-
-def close(a, b, tol):
-    return a is not None and abs(a - b) <= tol
-
-
-def gate(ws, e):
-    got = parsed(ws, e)
-    good = sum(close(got.get(r[0], (None,))[0], r[1], 0.011) for r in e["rows"])
-    return intact(ws, e, e["inputs"]) and 2 * good >= len(e["rows"])
-
-
-def c_amps(ws, e):
-    got = parsed(ws, e)
-    return frac(r[0] in got and close(got[r[0]][0], r[1], 0.011) for r in e["rows"])
-
-
-def c_percent(ws, e):
-    got = parsed(ws, e)
-    return frac(r[0] in got and close(got[r[0]][1], r[2], 0.11) for r in e["rows"])
-
-
-def c_over(ws, e):
-    got = parsed(ws, e)
-    return frac(r[0] in got and got[r[0]][2] is r[3] for r in e["rows"])
-
-
-def c_kwh(ws, e):
-    got = parsed(ws, e)
-    return frac(r[0] in got and close(got[r[0]][3], r[4], 0.011) for r in e["rows"])
-
-
-def c_circuits(ws, e):
-    return set(parsed(ws, e)) == {r[0] for r in e["rows"]}
-
-
-CHECKS = {"amps": c_amps, "percent_of_breaker": c_percent, "over_80_flags": c_over, "kwh_per_day": c_kwh,
-          "every_circuit_once": c_circuits, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["amps", "percent_of_breaker", "over_80_flags", "kwh_per_day", "every_circuit_once"]
-'''
-
-CIRCUIT_SOLVE = '''
-panel = json.loads(Path("house/panel.json").read_text(encoding="utf-8"))
-apps = [r for r in csv.DictReader(open("house/appliances.csv", encoding="utf-8")) if r["status"] == "installed"]
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-with open(P["out"], "w", newline="", encoding="utf-8") as fh:
-    w = csv.writer(fh, lineterminator="\\n")
-    w.writerow(["circuit", "amps", "percent_of_breaker", "over_80", "kwh_per_day"])
-    for c in panel["circuits"]:
-        watts = kwh = 0.0
-        for a in apps:
-            if a["circuit"] != c["id"]:
-                continue
-            v, unit = a["rating"].split()
-            wt = float(v) * (1000 if unit == "kW" else c["voltage"] if unit == "A" else 1)
-            watts += wt
-            kwh += wt * float(a["hours_per_day"]) / 1000
-        amps = watts / c["voltage"]
-        pct = 100 * amps / c["breaker_amps"]
-        w.writerow([c["id"], "%.2f" % amps, "%.1f" % pct, "yes" if pct > 80 else "no", "%.2f" % kwh])
-'''
+CIRCUIT_SOLVE = script("circuit_load_solve")
 
 
 def _mutate_circuits(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

@@ -12,7 +12,7 @@ import random
 from typing import Any
 
 from clawgym.synth.families._assets import COMMON_CHECK, noise, pdf, person, png, request, sha, without
-from clawgym.synth.families._base import FIRST_NAMES, WORDS, Built, Family, dumps, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, WORDS, Built, Family, dumps, pick_phrase, script
 
 # topic, file stem, fact sentence ({v} is the value), question, kind, value range
 FACTS = [
@@ -117,73 +117,9 @@ def _build_qa(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, params, t)
 
 
-QA_CHECK = COMMON_CHECK + '''
-def entries(ws, e):
-    """question number -> (answer text, sources) from a list of objects or an object keyed by number."""
-    data = load_json(ws, e["out"])
-    if isinstance(data, dict):
-        data = data.get("answers", data)
-    if isinstance(data, dict):
-        data = [dict(v, question=k) if isinstance(v, dict) else {"question": k, "answer": v} for k, v in data.items()]
-    out = {}
-    for item in data:
-        if not isinstance(item, dict):
-            continue
-        q = re.findall(r"\\d+", str(item.get("question", item.get("id", ""))))
-        src = item.get("source", item.get("sources", []))
-        srcs = [str(s) for s in (src if isinstance(src, list) else [src])]
-        if q:
-            out[int(q[0])] = (str(item.get("answer", "")), srcs)
-    return out
+QA_CHECK = COMMON_CHECK + "\n" + script("handbook_answers_check")
 
-
-def right(ans, kind, value):
-    """The value, in an answer short enough to be one (a list of every number or name is not)."""
-    if len(ans) > 300:
-        return False
-    if kind == "num":
-        return has_number(ans, value) and len(set(numbers_in(ans))) <= 2
-    return mentions(ans, value.split()[0]) and mentions(ans, value.split()[-1]) and len(re.findall(r"\b[A-Z][a-z]+", ans)) <= 6
-
-
-def n_right(ws, e):
-    got = entries(ws, e)
-    return sum(q in got and right(got[q][0], kind, v) for q, kind, v, src in e["questions"])
-
-
-def gate(ws, e):
-    return intact(ws, e, e["inputs"]) and 2 * n_right(ws, e) >= len(e["questions"])
-
-
-def c_answers(ws, e):
-    return n_right(ws, e) / len(e["questions"])
-
-
-def c_sources(ws, e):
-    got = entries(ws, e)
-    norm = lambda s: s.strip().lstrip("./").split("#")[0]
-    return frac(q in got and any(norm(s) == src or norm(s) == src.split("/", 1)[1] for s in got[q][1])
-                and not any("archive" in s for s in got[q][1]) for q, kind, v, src in e["questions"])
-
-
-CHECKS = {"answers_right": c_answers, "sources_cited": c_sources, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["answers_right"]
-'''
-
-QA_SOLVE = '''
-pages = sorted(p for p in Path("handbook").rglob("*") if p.is_file() and "archive" not in p.parts
-               and p.suffix in (".md", ".txt", ".html"))
-answers = []
-for q, head, tail in P["questions"]:
-    for p in pages:
-        m = re.search(re.escape(head) + r"(.+?)" + re.escape(tail), p.read_text(encoding="utf-8"))
-        if m:
-            v = m.group(1)
-            answers.append({"question": q, "answer": int(v) if v.isdigit() else v, "source": p.as_posix()})
-            break
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text(json.dumps(answers, indent=2) + "\\n", encoding="utf-8")
-'''
+QA_SOLVE = script("handbook_answers_solve")
 
 
 def _mutate_qa(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -310,68 +246,9 @@ def _build_factcheck(rng: random.Random, k: dict[str, Any]) -> Built:
     return Built(instruction, ws, exp, params, t, mutable=(draft,))
 
 
-FACT_CHECK = COMMON_CHECK + '''
-def claim_line(t, head, tail):
-    """The line of the draft that still carries the claim's words around its figure."""
-    for ln in t.splitlines():
-        if ln.startswith(head.strip()[:12]) and ln.rstrip().endswith(tail.strip()[-6:] or ln.rstrip()[-1:]):
-            return ln
-    return None
+FACT_CHECK = COMMON_CHECK + "\n" + script("newsletter_fact_check_check")
 
-
-def claim_ok(t, c):
-    name, head, shown, tail, value = c
-    ln = claim_line(t, head, tail)
-    if ln is None:
-        return False
-    tol = 0.005 if name == "average" else 0.5
-    if len(numbers_in(ln)) != len(numbers_in(head + tail)) + 1:  # one figure, not a list of guesses
-        return False
-    return has_number(ln, value, tol) and (abs(float(shown.replace(",", "")) - value) <= tol
-                                            or not has_number(ln, float(shown.replace(",", "")), tol / 10))
-
-
-def gate(ws, e):
-    t = text(ws, e["draft"])
-    fixed = [c for c in e["claims"] if c[0] in e["wrong"] and claim_ok(t, c)]
-    return intact(ws, e, e["inputs"]) and bool(fixed)
-
-
-def c_wrong_fixed(ws, e):
-    t = text(ws, e["draft"])
-    return frac(claim_ok(t, c) for c in e["claims"] if c[0] in e["wrong"])
-
-
-def c_right_kept(ws, e):
-    t = text(ws, e["draft"])
-    return frac(claim_ok(t, c) for c in e["claims"] if c[0] not in e["wrong"])
-
-
-def c_rest_unchanged(ws, e):
-    lines = set(text(ws, e["draft"]).splitlines())
-    return frac(f in lines for f in e["filler"])
-
-
-CHECKS = {"wrong_figures_fixed": c_wrong_fixed, "right_figures_kept": c_right_kept,
-          "rest_of_draft_unchanged": c_rest_unchanged, "nothing_else_touched": c_nothing_else_touched}
-CORE = ["wrong_figures_fixed", "right_figures_kept"]
-'''
-
-FACT_SOLVE = '''
-orders = [r for r in csv.DictReader(open("data/orders.csv", encoding="utf-8")) if P["q_start"] <= r["date"] <= P["q_end"]]
-hires = [h for h in json.loads(Path("data/hires.json").read_text(encoding="utf-8"))
-         if P["q_start"] <= h["start_date"] <= P["q_end"]]
-counts = {}
-for r in orders:
-    counts[r["store"]] = counts.get(r["store"], 0) + 1
-total = sum(int(r["amount_eur"]) for r in orders)
-truth = {"revenue": f"{total:,}", "orders": str(max(counts.values())), "hires": str(len(hires)),
-         "average": "%.2f" % (total / len(orders))}
-t = Path(P["draft"]).read_text(encoding="utf-8")
-for name, head, shown, tail in P["claims"]:
-    t = t.replace(head + shown + tail, head + truth[name] + tail)
-Path(P["draft"]).write_text(t, encoding="utf-8")
-'''
+FACT_SOLVE = script("newsletter_fact_check_solve")
 
 
 def _mutate_factcheck(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:

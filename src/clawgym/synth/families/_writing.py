@@ -12,7 +12,7 @@ from typing import Any
 from clawgym.synth.families._assets import (
     COMMON_CHECK, long_date, noise, png, request, rubric, sha, without, zip_bytes,
 )
-from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, WORDS, Built, Family, pick_phrase
+from clawgym.synth.families._base import FIRST_NAMES, LAST_NAMES, WORDS, Built, Family, pick_phrase, script
 
 TEAMS = ["platform", "marketing", "finance", "design", "support", "data"]
 ACTIONS = [("renew the SSL certificate for the shop", "SSL certificate"),
@@ -128,88 +128,9 @@ def _build_minutes(rng: random.Random, k: dict[str, Any]) -> Built:
                  rubric=rub, weights=(0.7, 0.3))
 
 
-MINUTES_CHECK = COMMON_CHECK + '''
-def doc(ws, e):
-    return text(ws, e["out"])
+MINUTES_CHECK = COMMON_CHECK + "\n" + script("meeting_minutes_check")
 
-
-def action_ok(lines, a, e):
-    """A line with this action's owner, its words and its due date, and no other action's or
-    person's (a line stuffed with every name, task and date is not an action item)."""
-    owner, key, due = a
-    keys = [x[1] for x in e["actions"]]
-    return any(mentions(ln, owner) and mentions(ln, key) and has_date(ln, due) and len(dates_in(ln)) == 1
-               and sum(mentions(ln, k) for k in keys) == 1 and sum(mentions(ln, p) for p in e["attendees"]) == 1
-               for ln in lines)
-
-
-def gate(ws, e):
-    lines = doc(ws, e).splitlines()
-    return intact(ws, e, [e["notes"]]) and 2 * sum(action_ok(lines, a, e) for a in e["actions"]) >= len(e["actions"])
-
-
-def c_actions(ws, e):
-    lines = doc(ws, e).splitlines()
-    return frac(action_ok(lines, a, e) for a in e["actions"])
-
-
-def c_decisions(ws, e):
-    return frac(mentions(doc(ws, e), d) for d in e["decisions"])
-
-
-def c_attendees(ws, e):
-    return frac(mentions(doc(ws, e), a) for a in e["attendees"])
-
-
-def c_next_meeting(ws, e):
-    """The next meeting's date, on a line that says it is the next one (an action may fall due that day)."""
-    return any(has_date(ln, e["next"]) and re.search(r"next|again|following|upcoming", ln, re.I)
-               for ln in doc(ws, e).splitlines())
-
-
-def c_nothing_stale(ws, e):
-    return not any(mentions(doc(ws, e), s) for s in e["stale"])
-
-
-CHECKS = {"action_items_with_owner_and_date": c_actions, "decisions": c_decisions, "attendees": c_attendees,
-          "next_meeting": c_next_meeting, "nothing_from_older_meetings": c_nothing_stale,
-          "nothing_else_touched": c_nothing_else_touched}
-'''
-
-MINUTES_SOLVE = '''
-import datetime as dt
-MON = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-
-
-def due(s):
-    m = re.search(r"(\\d{4}-\\d{2}-\\d{2})", s)
-    if m:
-        return m.group(1)
-    m = re.search(r"(\\d{1,2}) ([A-Za-z]{3})", s)
-    return dt.date(P["year"], MON.index(m.group(2).lower()) + 1, int(m.group(1))).isoformat()
-
-
-raw = Path(P["notes"]).read_text(encoding="utf-8").splitlines()
-present = next(ln for ln in raw if ln.startswith("present:"))[len("present:"):].split(";")[0].strip()
-decisions, actions = [], []
-for ln in raw:
-    body = ln[2:] if ln.startswith("* ") else ""
-    m = re.match(r"(?:DECIDED: |Agreed: |-> decision: )(.*)", body)
-    if m:
-        decisions.append(m.group(1))
-    m = (re.match(r"ACTION (\\w+): (.*) by (.*)$", body) or re.match(r"AI - (\\w+) to (.*), due (.*)$", body)
-         or re.match(r"TODO\\((\\w+)\\) (.*) -- by (.*)$", body))
-    if m:
-        actions.append((m.group(1).title(), m.group(2), due(m.group(3))))
-nxt = next(ln for ln in raw if ln.startswith("next sync:"))[len("next sync:"):].strip()
-out = [f"# {P['team'].title()} sync minutes", "", f"Attendees: {present}", "", "## Decisions", ""]
-out += [f"- {d[0].upper() + d[1:]}." for d in decisions]
-out += ["", "## Action items", "", "| Owner | Action | Due |", "|---|---|---|"]
-out += [f"| {o} | {a[0].upper() + a[1:]} | {d} |" for o, a, d in actions]
-out += ["", f"Next sync: {nxt}", ""]
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text("\\n".join(out), encoding="utf-8")
-'''
+MINUTES_SOLVE = script("meeting_minutes_solve")
 
 
 def _mutate_minutes(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
@@ -320,72 +241,9 @@ def _build_release(rng: random.Random, k: dict[str, Any]) -> Built:
                  rubric=rub, weights=(0.7, 0.3))
 
 
-RELEASE_CHECK = COMMON_CHECK + '''
-def doc(ws, e):
-    return text(ws, e["out"])
+RELEASE_CHECK = COMMON_CHECK + "\n" + script("release_announcement_check")
 
-
-def gate(ws, e):
-    t = doc(ws, e)
-    got = sum(mentions(t, f) for f in e["features"] + e["fixes"])
-    return intact(ws, e, e["inputs"]) and 2 * got >= len(e["features"] + e["fixes"])
-
-
-def c_features(ws, e):
-    return frac(mentions(doc(ws, e), f) for f in e["features"])
-
-
-def c_fixes(ws, e):
-    return frac(mentions(doc(ws, e), f) for f in e["fixes"])
-
-
-def c_version_and_date(ws, e):
-    t = doc(ws, e)
-    return frac([e["version"] in t, has_date(t, e["date"])])
-
-
-def c_upgrade_link(ws, e):
-    return e["guide"] in doc(ws, e)
-
-
-def c_no_internal_or_older(ws, e):
-    t = doc(ws, e)
-    return not any(mentions(t, k) for k in e["internal"] + e["older"])
-
-
-def c_length(ws, e):
-    return len(doc(ws, e).split()) <= e["words"]
-
-
-CHECKS = {"new_features": c_features, "fixes": c_fixes, "version_and_date": c_version_and_date,
-          "upgrade_guide_linked": c_upgrade_link, "nothing_internal_or_from_older_releases": c_no_internal_or_older,
-          "under_word_limit": c_length, "nothing_else_touched": c_nothing_else_touched}
-'''
-
-RELEASE_SOLVE = '''
-import datetime as dt
-log = Path("CHANGELOG.md").read_text(encoding="utf-8")
-part = log.split("## [" + P["version"] + "]", 1)[1].split("\\n## [", 1)[0]
-day = dt.date.fromisoformat(part.split(" - ", 1)[1].split()[0])
-sections, cur = {}, None
-for ln in part.splitlines():
-    if ln.startswith("### "):
-        cur = ln[4:].strip()
-    elif ln.startswith("- ") and cur:
-        sections.setdefault(cur, []).append(ln[2:].strip())
-guide = next(ln.split(": ", 1)[1].strip() for ln in Path("docs/links.md").read_text(encoding="utf-8").splitlines()
-             if ln.startswith("- Upgrade guide for " + P["version"]))
-lines = [f"# {P['product']} {P['version']} is here", "",
-         f"{P['product']} {P['version']} is available from {day.day} {day.strftime('%B')} {day.year}. Here is what changed.",
-         "", "## New"]
-lines += ["- " + re.sub(r"^Added (an? )?", "", s)[:1].upper() + re.sub(r"^Added (an? )?", "", s)[1:] + "."
-          for s in sections.get("Added", [])]
-lines += ["", "## Fixed"] + ["- " + re.sub(r"^Fixed ", "", s)[:1].upper() + re.sub(r"^Fixed ", "", s)[1:] + "."
-                              for s in sections.get("Fixed", [])]
-lines += ["", f"To upgrade, follow the upgrade guide: {guide}", ""]
-Path(P["out"]).parent.mkdir(parents=True, exist_ok=True)
-Path(P["out"]).write_text("\\n".join(lines), encoding="utf-8")
-'''
+RELEASE_SOLVE = script("release_announcement_solve")
 
 
 def _mutate_release(files: dict[str, bytes], e: dict[str, Any]) -> dict[str, dict[str, bytes]]:
