@@ -276,8 +276,9 @@ class SandboxPool:
             self._closed = True
             self._cv.notify_all()
             threads = list(self._threads)
+        deadline = time.monotonic() + 60  # a worker mid-start finishes it (bounded) and stops
         for t in threads:
-            t.join(60)
+            t.join(max(0.0, deadline - time.monotonic()))
         with self._cv:
             held = [sb for s in self._shapes.values() for sb, _ in s.ready]
             self._shapes.clear()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 _jobs: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -41,10 +42,20 @@ def hand_over(job: Callable[[], None]) -> None:
     _jobs.put(job)
 
 
-def drain() -> None:
-    """Wait until every close handed over so far has finished."""
-    if _thread is not None and _thread.is_alive():
-        _jobs.join()
+def drain(timeout: float = 60.0) -> bool:
+    """Wait until every close handed over so far has finished, `timeout` seconds at most (each
+    close is bounded, but a machine can be slow enough that many of them are not: a process at
+    exit must not wait for ever). True when they all finished."""
+    if _thread is None or not _thread.is_alive() or threading.current_thread() is _thread:
+        return True
+    deadline = time.monotonic() + timeout
+    with _jobs.all_tasks_done:
+        while _jobs.unfinished_tasks:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _jobs.all_tasks_done.wait(left)
+    return True
 
 
 def _reset_after_fork() -> None:  # a forked child finishes none of its parent's closes
