@@ -40,13 +40,43 @@ from urllib.parse import urlsplit
 
 from clawgym.agent._agents import Agent, AgentConfig
 from clawgym.agent._openclaw_install import (
-    CONFIG_PATH, MESSAGE_PATH, NODE_VERSION, OPENCLAW_IN_SANDBOX, OPENCLAW_VERSION, STATE_DIR, OpenClawInstall,
-    openclaw_argv, openclaw_config, openclaw_env, require_install,
+    CONFIG_PATH,
+    MESSAGE_PATH,
+    NODE_PACKAGE,
+    NODE_VERSION,
+    OPENCLAW_IN_SANDBOX,
+    OPENCLAW_VERSION,
+    PROVIDER,
+    STATE_DIR,
+    OpenClawInstall,
+    openclaw_argv,
+    openclaw_config,
+    openclaw_env,
+    packaged_cache_dir,
+    require_install,
+)
+from clawgym.agent._openclaw_warm import (
+    DRIVER_JS,
+    DRIVER_PATH,
+    RESULT_PATH,
+    WARM_DIR,
+    WARM_SCRIPT,
+    WarmSession,
+    warm_pool,
 )
 from clawgym.agent._trajectory import StepRecord
 from clawgym.errors import ClawGymError
 from clawgym.models import (
-    ChatModel, ModelError, RequestError, Usage, error_body, error_for, parse_request, read_answer, render_completion,
+    ChatModel,
+    ModelError,
+    RequestError,
+    ScriptedModel,
+    Usage,
+    error_body,
+    error_for,
+    parse_request,
+    read_answer,
+    render_completion,
     render_stream,
 )
 from clawgym.sandbox import create_sandbox
@@ -113,11 +143,7 @@ class ModelFront:
 
     def __init__(self, recorder: _Recorder, *, upstream: str | None = None, model: ChatModel | None = None,
                  api_key: str | None = None):
-        if upstream is None and model is None:
-            raise ClawGymError("the openclaw agent needs a model: pass --model (openai:NAME with OPENAI_BASE_URL, "
-                               "scripted:FILE, smollm2, ...) or an endpoint")
-        self.recorder, self.model, self.api_key = recorder, model, api_key
-        self.upstream = urlsplit(upstream) if upstream else None
+        self.serve(recorder, upstream=upstream, model=model, api_key=api_key)
         front = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,6 +199,16 @@ class ModelFront:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="clawgym-openclaw-front")
         self._thread.start()
+
+    def serve(self, recorder: _Recorder, *, upstream: str | None = None, model: ChatModel | None = None,
+              api_key: str | None = None) -> None:
+        """Record into `recorder` and answer from `upstream` or `model` from now on (a warm
+        session's front, which answered only the warm-up until its rollout took it)."""
+        if upstream is None and model is None:
+            raise ClawGymError("the openclaw agent needs a model: pass --model (openai:NAME with OPENAI_BASE_URL, "
+                               "scripted:FILE, smollm2, ...) or an endpoint")
+        self.recorder, self.model, self.api_key = recorder, model, api_key
+        self.upstream = urlsplit(upstream) if upstream else None
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -305,6 +341,9 @@ class OpenClawAgent(Agent):
     context_window: the context told to OpenClaw (default: `config.context_tokens`, else the
     model's own window, else 131072); lean: OpenClaw's lean prompt (default: when that window is
     under 32768 tokens, as SmolLM2's 8192 is: its full prompt alone is about 9500 tokens).
+    warm: take a session with OpenClaw already started and warmed up (`_openclaw_warm`) when one
+    is ready, and keep one ready for the next rollout of the same shape (not with extra_args,
+    which only a command line takes); False: every rollout starts OpenClaw cold.
     """
 
     name = "openclaw"
@@ -313,8 +352,9 @@ class OpenClawAgent(Agent):
                  endpoint: str | None = None, install: OpenClawInstall | None = None,
                  cache_dir: Path | None = None, model_id: str | None = None,
                  extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None,
-                 context_window: int | None = None, lean: bool | None = None):
+                 context_window: int | None = None, lean: bool | None = None, warm: bool = True):
         self.model, self.cfg = model, config or AgentConfig()
+        self.warm = warm
         self.context_window, self.lean = context_window, lean
         self.endpoint, self._install, self.cache_dir = endpoint, install, cache_dir
         self.model_id = model_id
@@ -339,21 +379,42 @@ class OpenClawAgent(Agent):
         start = time.monotonic()
         recorder = _Recorder(max_steps, start + timeout)
         upstream = self.endpoint or _direct_endpoint(self.model)
-        front = ModelFront(recorder, upstream=upstream, model=None if upstream else self.model)
+        model = None if upstream else self.model
         model_id = self.model_id or (self.model.name if self.model is not None else "model")
         traj.model = self.model.config() if self.model is not None else {"kind": "endpoint", "name": model_id}
         traj.messages = [{"role": "user", "content": task.instruction}]
         emit("user", {"content": task.instruction})
         limits = sandbox.limits.model_copy(update={"memory_bytes": None,  # V8 reserves far more address space than it uses
                                                    "output_bytes": max(sandbox.limits.output_bytes, 1 << 20)})
-        try:
-            with create_sandbox(sandbox.backend, archive=sandbox.export(), mount_path=sandbox.path, limits=limits,
-                                ro_binds=[(str(inst.root), OPENCLAW_IN_SANDBOX)], network="model",
-                                model_endpoint=front.url) as inner:
-                result = self._exec(inner, task, model_id, timeout - (time.monotonic() - start), upstream)
+        context = self._context(upstream, model_id)
+        shape = {"backend": sandbox.backend, "mount_path": sandbox.path, "limits": limits,
+                 "ro_binds": [(str(inst.root), OPENCLAW_IN_SANDBOX)]}
+        warm = None
+        if self.warm and not self.extra_args:
+            key = (str(inst.root), sandbox.backend, sandbox.path, limits.model_dump_json(), model_id, context,
+                   self._compile_cache, json.dumps(self.extra_env, sort_keys=True))
+            warm = warm_pool().take(key, lambda: self._start_warm(inst, shape, model_id, context))
+        traj.agent["warm"] = warm is not None
+        if warm is not None:
+            warm.front.serve(recorder, upstream=upstream, model=model)
+            try:
+                inner = warm.sandbox
+                inner.deadline = sandbox.deadline
+                inner._load(archive=sandbox.export())  # what a pooled session's fill does (`SandboxPool.create`)
+                left = timeout - (time.monotonic() - start)
+                result = (*warm.run(task.instruction, left, _EXIT_GRACE_S), left)
                 self._put_back(inner, sandbox)
-        finally:
-            front.close()
+            finally:
+                warm.close()
+        else:
+            front = ModelFront(recorder, upstream=upstream, model=model)
+            try:
+                with create_sandbox(shape["backend"], archive=sandbox.export(), mount_path=sandbox.path, limits=limits,
+                                    ro_binds=shape["ro_binds"], network="model", model_endpoint=front.url) as inner:
+                    result = self._exec(inner, task, model_id, timeout - (time.monotonic() - start), context)
+                    self._put_back(inner, sandbox)
+            finally:
+                front.close()
         self._convert(traj, recorder, result, emit)
 
     def _context(self, upstream: str | None, model_id: str) -> tuple[int, int, bool]:
@@ -369,20 +430,48 @@ class OpenClawAgent(Agent):
         lean = self.lean if self.lean is not None else window < LEAN_CONTEXT
         return max(window, turn * 2), turn, lean
 
-    def _exec(self, inner, task, model_id: str, time_left: float, upstream: str | None = None):
-        window, turn, lean = self._context(upstream, model_id)
+    def _prepare(self, inner, inst: OpenClawInstall, model_id: str, context: tuple[int, int, bool]) -> dict[str, str]:
+        """OpenClaw's config and state folder in the session; its environment."""
+        window, turn, lean = context
         config = openclaw_config(inner.env.get("OPENAI_BASE_URL", "http://127.0.0.1:18080/v1"), model_id,
                                  workspace=inner.path, context_window=window, max_tokens=turn, lean=lean)
         inner.write_file(CONFIG_PATH, json.dumps(config, indent=2).encode())
-        inner.write_file(MESSAGE_PATH, task.instruction.encode())
         inner.exec(["mkdir", "-p", STATE_DIR], timeout_s=30)
+        # the compile cache was warmed at install and is read-only here: about half of Node's start-up saved
+        return openclaw_env(compile_cache=self._compile_cache, extra=self.extra_env,
+                            cache_dir=packaged_cache_dir(inst.root) if self._compile_cache else None)
+
+    def _exec(self, inner, task, model_id: str, time_left: float, context: tuple[int, int, bool]):
+        inst = self._install or require_install(self.cache_dir)
+        env = self._prepare(inner, inst, model_id, context)
+        inner.write_file(MESSAGE_PATH, task.instruction.encode())
         argv = openclaw_argv(config=CONFIG_PATH, cwd=inner.path, state_dir=STATE_DIR, model_id=model_id,
                              timeout_s=max(1, int(time_left)), message_file=MESSAGE_PATH, extra=self.extra_args)
-        # the compile cache was warmed at install and is read-only here: about half of Node's start-up saved
-        env = openclaw_env(compile_cache=self._compile_cache, extra=self.extra_env)
         t0 = time.monotonic()
         result = inner.exec(argv, timeout_s=time_left + _EXIT_GRACE_S, env=env, cwd=inner.path)
         return result, time.monotonic() - t0, time_left
+
+    def _start_warm(self, inst: OpenClawInstall, shape: dict, model_id: str,
+                    context: tuple[int, int, bool]) -> WarmSession:
+        """A session of this rollout's shape with OpenClaw warmed up inside (see `_openclaw_warm`);
+        its front answers the warm-up turn from a fixed script, never from the run's model."""
+        front = ModelFront(_Recorder(None, float("inf")), model=ScriptedModel(WARM_SCRIPT, final="ok"))
+        try:
+            inner = create_sandbox(shape["backend"], mount_path=shape["mount_path"], limits=shape["limits"],
+                                   ro_binds=shape["ro_binds"], network="model", model_endpoint=front.url)
+            try:
+                env = self._prepare(inner, inst, model_id, context)
+                inner.write_file(DRIVER_PATH, DRIVER_JS.encode())
+                root = OPENCLAW_IN_SANDBOX
+                argv = [f"{root}/node_modules/{NODE_PACKAGE}/bin/node", DRIVER_PATH, f"{root}/node_modules/openclaw/dist",
+                        inner.path, STATE_DIR, CONFIG_PATH, f"{PROVIDER}/{model_id}", WARM_DIR, RESULT_PATH]
+                return WarmSession(inner, front, inner.spawn(argv, env=env, cwd=inner.path))
+            except BaseException:
+                inner.close()
+                raise
+        except BaseException:
+            front.close()
+            raise
 
     @staticmethod
     def _put_back(inner, sandbox) -> None:

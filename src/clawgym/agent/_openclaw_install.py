@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -153,13 +154,28 @@ def openclaw_argv(*, config: str, cwd: str, state_dir: str, model_id: str, root:
     return argv
 
 
+def packaged_cache_dir(install_root: Path, root: str = OPENCLAW_IN_SANDBOX) -> str:
+    """The folder under `root`/compile-cache where OpenClaw's launcher wants Node's compile cache
+    (`<version>/<package.json mtime-size>`, as its `resolvePackagedCompileCacheDirectory` says).
+    Started with any other cache folder, the launcher respawns itself into this one: a second
+    Node start per run. Pointing Node at it directly, marked as already respawned, saves that."""
+    st = (Path(install_root) / "node_modules" / "openclaw" / "package.json").stat()
+    marker = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{st.st_mtime_ns // 1_000_000}-{st.st_size}").strip("_")
+    version = re.sub(r"[^A-Za-z0-9._-]+", "_", OPENCLAW_VERSION).strip("_")
+    return f"{root}/compile-cache/openclaw/{version}/{marker or 'unknown'}"
+
+
 def openclaw_env(*, root: str = OPENCLAW_IN_SANDBOX, compile_cache: bool = False,
-                 extra: dict[str, str] | None = None) -> dict[str, str]:
+                 extra: dict[str, str] | None = None, cache_dir: str | None = None) -> dict[str, str]:
     """OpenClaw's environment: no updates, no network discovery, no respawn, no colours; Node's
-    compile cache at `root`/compile-cache when there is one."""
+    compile cache at `cache_dir` (see `packaged_cache_dir`: no launcher respawn), else at
+    `root`/compile-cache, when there is one."""
     env = {"OPENCLAW_NO_AUTO_UPDATE": "1", "OPENCLAW_DISABLE_BONJOUR": "1", "OPENCLAW_NO_RESPAWN": "1",
            "NO_COLOR": "1", "FORCE_COLOR": "0", **(extra or {})}
-    if compile_cache:
+    if compile_cache and cache_dir:
+        env.setdefault("NODE_COMPILE_CACHE", cache_dir)
+        env.setdefault("OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED", "1")
+    elif compile_cache:
         env.setdefault("NODE_COMPILE_CACHE", f"{root}/compile-cache")
     return env
 
@@ -270,7 +286,25 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
     return verify(root, run=False)
 
 
-__all__ = ["CONFIG_PATH", "MESSAGE_PATH", "NODE_PACKAGE", "NODE_VERSION", "OPENCLAW_IN_SANDBOX", "OPENCLAW_VERSION",
-           "OpenClawInstall", "OpenClawInstallError", "PROVIDER", "STATE_DIR", "default_cache_dir", "find_install",
-           "install", "openclaw_argv", "openclaw_config", "openclaw_env", "require_install", "verify",
-           "warm_compile_cache"]
+__all__ = [
+    "CONFIG_PATH",
+    "MESSAGE_PATH",
+    "NODE_PACKAGE",
+    "NODE_VERSION",
+    "OPENCLAW_IN_SANDBOX",
+    "OPENCLAW_VERSION",
+    "PROVIDER",
+    "STATE_DIR",
+    "OpenClawInstall",
+    "OpenClawInstallError",
+    "default_cache_dir",
+    "find_install",
+    "install",
+    "openclaw_argv",
+    "openclaw_config",
+    "openclaw_env",
+    "packaged_cache_dir",
+    "require_install",
+    "verify",
+    "warm_compile_cache",
+]
