@@ -190,3 +190,28 @@ def test_wall_time_excludes_the_idle_time_between_sessions(tmp_path, repo_tasks)
     with RunStore.read(tmp_path) as store:
         wall = store.wall_s()
     assert 0 < wall <= first + second  # the 3 s between the sessions is not in it
+
+
+def test_a_running_mark_is_committed_and_survives_its_writer_being_killed(tmp_path):
+    """`start` commits without a sync of its own (so an executor can mark 64 attempts in a
+    blink): the mark is still committed at once, the records after it are synced again, and a
+    writer killed right after marking leaves the attempt to run again on resume."""
+    out = tmp_path / "run"
+    code = (
+        "import os, signal, sys\n"
+        "from clawgym.runs import RunConfig, RunStore\n"
+        f"s = RunStore({str(out)!r})\n"
+        "s.init(RunConfig(tasks='t', task_ids=['a', 'b'], agent='noop', samples=1), {})\n"
+        "assert s.start('a', 0) == 1\n"
+        "assert s._db.execute('PRAGMA synchronous').fetchone()[0] == 2, 'records must be synced (FULL) again'\n"
+        "print('marked', flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL and "marked" in proc.stdout, proc.stderr
+    assert _count(out / RunStore.DB, "state='running' AND tries=1") == 1  # committed before the kill
+    store = RunStore(out)
+    try:
+        assert store.pending() == [("a", 0), ("b", 0)]
+        assert store.start("a", 0) == 2
+    finally:
+        store.close()
