@@ -105,11 +105,18 @@ def seal(ws):
         pass
 
 
-def _ro_dirs():
+def _ro_dirs(ws):
+    """The system folders, plus the Python installation running this check (which may live under
+    a home folder, e.g. pyenv's) unless it is in a shared scratch folder or holds the graded
+    workspace or this check's own folder."""
+    guarded = [Path(__file__).resolve().parent, Path(ws).resolve()]
     out = list(_RO_DIRS)
     for p in {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(sys.executable)).parent.parent)}:
-        if p and p != "/" and not p.startswith(("/tmp", "/root", "/run", "/var", "/home")):
-            out.append(p)
+        if not p or p.rstrip("/") in ("", "/root", "/home") or p.startswith(("/tmp", "/run", "/var")):
+            continue
+        if any(g == Path(p) or Path(p) in g.parents for g in guarded):
+            continue
+        out.append(p)
     return out
 
 
@@ -138,7 +145,7 @@ def run_isolated(ws, argv, stdin=b"", files=None, timeout=20, max_output=4 << 20
             resource.setrlimit(resource.RLIMIT_FSIZE, (max_output, max_output))
             resource.setrlimit(resource.RLIMIT_CPU, (int(timeout) + 1, int(timeout) + 1))
             if abi:
-                _confine(abi, [str(box)], _ro_dirs())
+                _confine(abi, [str(box)], _ro_dirs(ws))
 
         with open(outdir / "stdout", "wb") as out:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL, cwd=box,

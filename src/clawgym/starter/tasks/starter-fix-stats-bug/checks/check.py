@@ -61,7 +61,8 @@ print(json.dumps({"cases": out, "errors": err_out}))
 # folder holding only the module and a runner, with the test inputs on stdin, a scrubbed
 # environment, a timeout and capped output; before it runs, this check deletes its own files if
 # they lie inside the graded workspace and makes itself undumpable. (The same harness as the
-# procedural code families use.)
+# procedural code families use; this task folder is static, so the harness is copied in.)
+# >>> clawgym/synth/families/scripts/_isolate.py (tests/synth/test_family_sources.py keeps this copy equal)
 _LL_CREATE, _LL_ADD, _LL_RESTRICT = 444, 445, 446  # Linux syscall numbers, the same on every arch
 _RO_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
@@ -219,7 +220,7 @@ def run_isolated(ws, argv, stdin=b"", files=None, timeout=20, max_output=4 << 20
     finally:
         shutil.rmtree(box, ignore_errors=True)
         shutil.rmtree(outdir, ignore_errors=True)
-
+# <<< clawgym/synth/families/scripts/_isolate.py
 
 
 def ref(name, args):
