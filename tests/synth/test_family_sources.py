@@ -11,12 +11,15 @@ these tests keep what a linter sees there honest about what a generated script r
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from clawgym.synth.families import families
+from clawgym.synth.families import families, generate_task
 from clawgym.synth.families._base import SCRIPT_MARK, script
 
 SCRIPTS = resources.files("clawgym.synth.families") / "scripts"
@@ -89,3 +92,38 @@ def test_starter_copy_of_the_isolation_harness_is_the_harness():
     imported = _top_level_names(text)
     assert {"ctypes", "platform", "resource", "signal", "os", "sys", "shutil", "subprocess", "tempfile",
             "Path"} <= imported
+
+
+def test_no_control_characters_in_the_scripts():
+    """A regex escape in a non-raw string literal once turned into a control character in the
+    generated check (`\\b` became a backspace, so a check never matched); the files are plain text."""
+    for name, raw in _files().items():
+        bad = sorted({hex(ord(c)) for c in raw if ord(c) < 32 and c not in "\n\t"})
+        assert not bad, (name, bad)
+
+
+def test_a_name_answer_that_lists_every_name_is_not_right(tmp_path):
+    """handbook_answers: an answer is right only if short enough to be one; a list of names holding
+    the right one is not (the `\\b[A-Z][a-z]+` count the backspace had switched off)."""
+    task = generate_task("handbook_answers", 4, "easy")
+    exp = json.loads(next(f.data for f in task.checks if f.path == "expected.json"))
+    (q, _, value, src), = [x for x in exp["questions"] if x[1] == "name"]
+    ws, checks = tmp_path / "ws", tmp_path / "checks"
+    for base, files in ((ws, task.workspace), (checks, task.checks), (tmp_path / "sol", task.solution)):
+        for f in files:
+            (base / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (base / f.path).write_bytes(f.data)
+    subprocess.run(["bash", str(tmp_path / "sol" / "solve.sh")], cwd=ws, check=True)
+
+    def grade() -> dict:
+        out = subprocess.run([sys.executable, "-I", str(checks / "check.py"), str(ws)], capture_output=True, text=True,
+                             check=True)
+        return json.loads(out.stdout)
+
+    assert grade()["answers_right"] == 1.0
+    answers = json.loads((ws / exp["out"]).read_text())
+    for a in answers:
+        if a["question"] == q:
+            a["answer"] = f"one of Ada Okafor, Bruno Lindqvist, Chen Moreau, {value} or Emeka Silva"
+    (ws / exp["out"]).write_text(json.dumps(answers))
+    assert grade()["answers_right"] < 1.0

@@ -34,7 +34,7 @@ def right(ans, kind, value):
         return False
     if kind == "num":
         return has_number(ans, value) and len(set(numbers_in(ans))) <= 2
-    return mentions(ans, value.split()[0]) and mentions(ans, value.split()[-1]) and len(re.findall(r"[A-Z][a-z]+", ans)) <= 6
+    return mentions(ans, value.split()[0]) and mentions(ans, value.split()[-1]) and len(re.findall(r"\b[A-Z][a-z]+", ans)) <= 6
 
 
 def n_right(ws, e):
