@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from typing import Any
 
@@ -49,8 +48,8 @@ def _build_email(rng: random.Random, k: dict[str, Any]) -> Built:
         f"Save the draft as `{out}`; its first line is `Subject: ` followed by a subject that contains the order id.",
         "Greet the customer by first name.",
         "List every item on its own line with its quantity, like `- 2 x Ceramic Mug`.",
-        f"State the total (items plus shipping) exactly as `$123.45`, and the delivery date written like "
-        f"`Monday, 3 June 2024`.",
+        "State the total (items plus shipping) exactly as `$123.45`, and the delivery date written like "
+        "`Monday, 3 June 2024`.",
         f"End with a sign-off whose last line is my name, {sender}.",
         leave_alone(rng, ["data/orders.json"]),
     ]

@@ -66,7 +66,7 @@ def _build_csv(rng: random.Random, k: dict[str, Any]) -> Built:
     # equal totals would leave the order to the name tie-break: fine, but it is stated
     table = sorted(([g, n, "%d.%02d" % divmod(c, 100)] for g, (n, c) in totals.items()),
                    key=lambda r: (-Decimal(r[2]), r[0]))
-    out_csv = rng.choice([f"output/{col}_totals.csv", f"report/{topic}_by_{col}.csv", f"output/summary.csv"])
+    out_csv = rng.choice([f"output/{col}_totals.csv", f"report/{topic}_by_{col}.csv", "output/summary.csv"])
     out_json = out_csv.rsplit("/", 1)[0] + "/stats.json"
     grand = sum(c for _, c in used)
     t, intro = pick_phrase(rng, [

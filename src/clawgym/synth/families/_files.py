@@ -8,7 +8,7 @@ import io
 import random
 from typing import Any
 
-from clawgym.synth.families._base import WORDS, Built, Family, bullets, pick_phrase, script, unique_words
+from clawgym.synth.families._base import Built, Family, bullets, pick_phrase, script, unique_words
 
 
 def _sha(b: bytes) -> str:

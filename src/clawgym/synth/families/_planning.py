@@ -32,7 +32,7 @@ def _free(busy: list[tuple[int, int]], lo: int, hi: int, need: int) -> list[tupl
 
 def _build_slots(rng: random.Random, k: dict[str, Any]) -> Built:
     people = rng.sample(FIRST_NAMES, k["people"] + k["distractors"])
-    attendees, others = sorted(people[: k["people"]]), people[k["people"]:]
+    attendees = sorted(people[: k["people"]])  # the rest: calendars of people not invited
     start = dt.date(2024, rng.randint(1, 11), rng.randint(1, 20))
     while start.weekday() != 0:
         start += dt.timedelta(days=1)

@@ -219,7 +219,7 @@ def _build_release(rng: random.Random, k: dict[str, Any]) -> Built:
     asks = [
         "Cover what's new and what got fixed, in words a customer understands.",
         "Leave out the internal engineering stuff, customers don't care.",
-        f"Mention the version and the release date, and link the upgrade guide (it's in `docs/links.md`).",
+        "Mention the version and the release date, and link the upgrade guide (it's in `docs/links.md`).",
         f"Keep it under {limit} words.",
     ]
     instruction = request(rng, intro, asks)
