@@ -57,3 +57,38 @@ def test_a_session_that_cannot_be_made_still_fails_the_rollout():
     limits = SandboxLimits(memory_group=f"gone-{secrets.token_hex(4)}")  # no such group: the start fails
     with pytest.raises(SandboxError, match="memory group"):
         rollout(_task(), LLMAgent(ScriptedModel(["Done."])), limits=limits)
+
+
+def test_the_verification_session_is_asked_for_at_the_first_answer_that_goes_on():
+    """Not at the reset (where it would compete with the first model calls and the sessions the
+    first tool calls need), and not at all when the first answer ends the episode (the finisher
+    starts its own at once)."""
+    from clawgym.agent import ClawEnv
+    from clawgym.sandbox import BwrapSandbox, default_pool
+    from clawgym.sandbox._pool import shape_key
+    from clawgym.verify._code import verification_limits
+
+    task = _task()
+    limits = SandboxLimits(workspace_bytes=(64 << 20) + secrets.randbelow(1 << 20) * 4096)  # shapes of its own
+    key = shape_key(BwrapSandbox, {"mount_path": task.mount_path, "limits": verification_limits(limits)})
+    pool = default_pool()
+
+    def asked_ahead() -> int:  # verification sessions of this shape asked for ahead, not yet taken
+        shape = pool._shapes.get(key)
+        return 0 if shape is None else shape.reserved
+
+    write = {"role": "assistant", "content": None, "tool_calls": [{"id": "c0", "type": "function", "function": {
+        "name": "write", "arguments": '{"path": "out.txt", "content": "hi"}'}}]}
+    with ClawEnv(limits=limits) as env:
+        env.reset(task)
+        assert asked_ahead() == 0
+        env.step(write)
+        assert asked_ahead() == 1
+        _, reward, terminated, _, _ = env.step("Done.")
+        assert terminated and reward == 1.0
+    with ClawEnv(limits=limits.model_copy(update={"workspace_bytes": limits.workspace_bytes + 4096})) as env:
+        env.reset(task)
+        _, reward, terminated, _, _ = env.step("Nothing to do.")  # ends at once: verified, never prewarmed
+        assert terminated and reward == 0.0
+        key = shape_key(BwrapSandbox, {"mount_path": task.mount_path, "limits": verification_limits(env.limits)})
+        assert asked_ahead() == 0

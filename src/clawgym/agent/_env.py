@@ -167,6 +167,7 @@ class ClawEnv:
         self.reward: float = 0.0
         self.done = False
         self._owned = False
+        self._prewarm_due = False  # the verification session is still to be asked for
         self._start = self._last = 0.0
         self._malformed = 0
 
@@ -241,7 +242,7 @@ class ClawEnv:
         threading.Thread(target=make, name="clawgym-episode-session", daemon=True).start()
         self._open(task, seed, None, traj)  # type: ignore[arg-type]
         self._making, self._owned = made, True
-        self._prewarm_verification(task)
+        self._prewarm_due = True  # at the first answer that goes on (see `step`), not now
 
     def _ready(self) -> None:
         """Wait for the session `_begin_ahead` is making; give it its tools and its deadline."""
@@ -260,7 +261,14 @@ class ClawEnv:
 
     def _prewarm_verification(self, task: Task) -> None:
         """Have the verification session of this episode started in the background while the
-        agent works (the finisher takes it ready), in the shape the finisher will ask for."""
+        agent works (the finisher takes it ready), in the shape the finisher will ask for.
+
+        An episode reset ahead (`_begin_ahead`) asks at its first answer with tool calls, not at
+        the reset: at the reset, many rollouts' first model calls and the sessions their first tool
+        calls need compete for the CPU, and a verification session (~50 ms of CPU to start) is
+        not needed before the last answer; an episode whose first answer ends it is verified at
+        once, where a prewarm would only start a second session beside the finisher's."""
+        self._prewarm_due = False
         if not self.verify:
             return
         own = self.limits or SandboxLimits()
@@ -292,6 +300,7 @@ class ClawEnv:
     def _open(self, task: Task, seed: int | None, sandbox: Sandbox, trajectory: Trajectory | None) -> None:
         cfg = self.config
         self.task, self.reward, self.done, self._malformed = task, 0.0, False, 0
+        self._prewarm_due = False
         self.sandbox = sandbox
         self.trajectory = trajectory if trajectory is not None else \
             Trajectory(task_id=task.id, sample=seed or 0, agent={"name": "env"})
@@ -333,6 +342,8 @@ class ClawEnv:
         if not calls:
             traj.final_message = msg.get("content") or ""
             return self._end("final", [])
+        if self._prewarm_due and self.task is not None:
+            self._prewarm_verification(self.task)
         out: list[ToolMessage] = []
         t1 = time.monotonic()
         try:
