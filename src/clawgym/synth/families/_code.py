@@ -145,6 +145,8 @@ def _build_code(rng: random.Random, k: dict[str, Any]) -> Built:
                  {"src": src_path, "fixes": fixes}, t, mutable=(src_path,))
 
 
+#: In the check's text, @RUNNER@ is what its confined child runs (scripts/fix_function_bug_runner.py);
+#: @LIB@ and @W@ are the reference implementations and case generators, as JSON.
 CODE_CHECK = (ISOLATE + "\n" + script("fix_function_bug_check").replace("@RUNNER@", script("fix_function_bug_runner"))
               .replace("@LIB@", json.dumps({s[0]: [s[1], s[3], s[5]] for s in LIBRARY}))
               .replace("@W@", json.dumps(_W)))
