@@ -201,7 +201,7 @@ class SandboxPool:
     def _work(self) -> None:
         while True:
             with self._cv:
-                shape = None
+                shape, expired, closed = None, [], False
                 while not self._closed:
                     expired = self._expire(time.monotonic())
                     if expired:
@@ -211,11 +211,14 @@ class SandboxPool:
                         shape.starting += 1
                         break
                     self._cv.wait(self.idle_s / 2)
-                if self._closed:
-                    return
-            if shape is None:
+                closed = self._closed
+                if closed and shape is not None:
+                    shape.starting -= 1
+            if shape is None or closed:
                 for sb in expired:
                     sb.close()
+                if closed:
+                    return
                 continue
             sb: Sandbox | None = None
             try:

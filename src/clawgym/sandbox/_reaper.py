@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,8 +34,16 @@ def _work() -> None:
 
 
 def hand_over(job: Callable[[], None]) -> None:
-    """Run `job` (the rest of a close) in the reaper thread."""
+    """Run `job` (the rest of a close) in the reaper thread; here and now once the interpreter
+    is shutting down (a session closed by the garbage collector at exit): no thread runs
+    then, and on Python 3.11 starting one waits for ever."""
     global _thread
+    if sys.is_finalizing():
+        try:
+            job()
+        except Exception:
+            pass
+        return
     with _lock:
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_work, name="clawgym-sandbox-reaper", daemon=True)
