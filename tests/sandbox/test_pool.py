@@ -131,3 +131,24 @@ def test_the_process_pool_is_closed_at_exit(tmp_path):
     if os.geteuid() == 0:
         assert _processes_of(set(seen["uids"])) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_discarding_shapes_while_their_sessions_start_closes_every_one_of_them():
+    """`discard` (a run's end) races the workers still starting sessions of the shapes it
+    forgets: every such session is closed, none is left for the garbage collector at exit."""
+    import gc
+
+    from clawgym.sandbox._base import Sandbox
+
+    pool = SandboxPool(size=2, warm_after=1, workers=4)
+    try:
+        for i in range(4):
+            pool.prewarm(BwrapSandbox, 12, env={"ROUND": str(i)})
+            _wait_ready(pool, 4)  # some ready (closed by discard) while the workers start more
+            pool.discard()
+        assert pool.ready() == 0
+    finally:
+        pool.close()
+    gc.collect()
+    left = [o for o in gc.get_objects() if isinstance(o, Sandbox) and not o.closed and o.env.get("ROUND")]
+    assert not left, f"{len(left)} session(s) of discarded shapes left open"

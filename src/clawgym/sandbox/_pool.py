@@ -49,6 +49,7 @@ class _Shape:
     asked: int = 0
     reserved: int = 0
     failures: int = 0
+    discarded: bool = False  # forgotten by `discard`: what a worker still starts for it, it closes
     last_use: float = field(default_factory=time.monotonic)
 
 
@@ -229,41 +230,53 @@ class SandboxPool:
                     sb.close()
                     sb = None
             with self._cv:
-                shape.starting -= 1
                 if sb is None:
                     shape.failures += 1
-                elif self._closed:
-                    pass
-                else:
+                elif not (self._closed or shape.discarded):
                     shape.failures = 0
                     shape.ready.append((sb, time.monotonic()))
                     sb = None
-                self._cv.notify_all()
-            if sb is not None:
+                if sb is None:
+                    shape.starting -= 1
+                    self._cv.notify_all()
+            if sb is not None:  # not wanted any more: closed before `discard` may return
                 sb.close()
+                with self._cv:
+                    shape.starting -= 1
+                    self._cv.notify_all()
             elif shape.failures:
                 time.sleep(min(0.05 * 2 ** shape.failures, 2.0))
 
     # -- ending -----------------------------------------------------------------------------
     def discard(self, where: Callable[[dict[str, Any]], bool] = lambda kwargs: True) -> None:
         """Close the ready sessions of the shapes whose arguments match `where` (all by default)
-        and forget those shapes (a memory group about to be removed, say)."""
+        and forget those shapes (a memory group about to be removed, say). A session of theirs
+        still starting is closed by its worker once started; this waits for those (30 s at
+        most), so that nothing of the shapes runs when it returns."""
         with self._cv:
             keys = [k for k, s in self._shapes.items() if where(s.kwargs)]
             shapes = [self._shapes.pop(k) for k in keys]
+            for shape in shapes:
+                shape.discarded = True
+            held = self._drop_ready(shapes)
             self._cv.notify_all()
-        for shape in shapes:
-            for sb, _ in shape.ready:
-                sb.close()
-        # a worker may still be starting one of them: it sees the shape gone only by closing
-        # it once started (below, in close()); wait for those here
+        for sb in held:
+            sb.close()
         deadline = time.monotonic() + 30
-        while any(s.starting for s in shapes) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        for shape in shapes:
-            for sb, _ in shape.ready:
-                sb.close()
-            shape.ready.clear()
+        with self._cv:
+            while any(s.starting for s in shapes) and time.monotonic() < deadline:
+                self._cv.wait(max(0.0, min(0.5, deadline - time.monotonic())))
+            held = self._drop_ready(shapes)  # (none: a worker closes what it starts for these)
+        for sb in held:
+            sb.close()
+
+    @staticmethod
+    def _drop_ready(shapes: list[_Shape]) -> list[Sandbox]:
+        """Take the ready sessions out of these shapes (called with the lock held)."""
+        out = [sb for s in shapes for sb, _ in s.ready]
+        for s in shapes:
+            s.ready.clear()
+        return out
 
     def ready(self) -> int:
         """Sessions ready now, all shapes together."""
@@ -283,7 +296,7 @@ class SandboxPool:
         for t in threads:
             t.join(max(0.0, deadline - time.monotonic()))
         with self._cv:
-            held = [sb for s in self._shapes.values() for sb, _ in s.ready]
+            held = self._drop_ready(list(self._shapes.values()))
             self._shapes.clear()
         for sb in held:
             sb.close()
