@@ -403,9 +403,11 @@ class OpenClawAgent(Agent):
                 inner._load(archive=sandbox.export())  # what a pooled session's fill does (`SandboxPool.create`)
                 left = timeout - (time.monotonic() - start)
                 result = (*warm.run(task.instruction, left, _EXIT_GRACE_S), left)
+                traj.agent["openclaw_run"] = warm.stats
+                inner.kill_all()  # as a cold run's exit ends its process group: nothing touches the files now
                 self._put_back(inner, sandbox)
-            finally:
-                warm.close()
+            finally:  # off the rollout's path: nothing of the session is needed any more
+                threading.Thread(target=warm.close, name="clawgym-openclaw-warm-close", daemon=True).start()
         else:
             front = ModelFront(recorder, upstream=upstream, model=model)
             try:

@@ -17,7 +17,8 @@ folder pays nearly all of it again). So a warm session does that work before its
    front is pointed at the rollout's model and recorder, and the task (instruction, time left)
    is written to the driver, which runs `agentExecCommand` on it exactly as the CLI would
    (`--cwd` the workspace, `--state-dir`, `--config`, `--model`, `--timeout`, `--json`) and
-   writes the JSON envelope to a file.
+   writes the JSON envelope to a file, with the wall and CPU seconds the command took (its
+   process, all threads; not the commands its tools ran).
 
 Isolation is the sandbox pool's (`clawgym.sandbox._pool`): each warm session is made for one
 rollout and closed after it; what it holds before the take (the warm-up's session rows in the
@@ -57,7 +58,7 @@ _POLL_S = 0.05
 
 # Node: argv = dist folder, workspace, state folder, config, provider/model, scratch folder
 DRIVER_JS = r"""
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 const [dist, cwd, stateDir, config, model, warmDir, resultPath] = process.argv.slice(2);
 process.title = "openclaw-agent";
 const find = (re, exported) => readdirSync(dist).find(
@@ -90,8 +91,12 @@ const out = (line) => process.stdout.write(line.endsWith("\n") ? line : `${line}
 const runtime = { log: (...a) => console.log(...a), error: (...a) => console.error(...a), writeStdout: out,
   writeJson: (v, space = 2) => out(JSON.stringify(v, undefined, space > 0 ? space : undefined)),
   exit(code) { process.exit(code); } };
+const [t0, cpu0] = [performance.now(), process.cpuUsage()];
 const result = await agentExecCommand(task.message, opts(cwd, task.timeout), runtime);
-writeFileSync(resultPath, JSON.stringify(result.envelope));
+const cpu = process.cpuUsage(cpu0);
+writeFileSync(`${resultPath}.part`, JSON.stringify({ envelope: result.envelope, exit_code: result.exitCode,
+  wall_s: (performance.now() - t0) / 1e3, cpu_s: (cpu.user + cpu.system) / 1e6 }));
+renameSync(`${resultPath}.part`, resultPath);
 await new Promise((resolve) => process.stdout.write("", resolve));
 process.exit(result.exitCode);
 """.replace("READY", READY)
@@ -105,6 +110,7 @@ class WarmSession:
     front: Any  # the session's `ModelFront` (its one way out), answering the warm-up until taken
     process: Process
     ready_at: float = field(default_factory=time.monotonic)
+    stats: dict[str, float] = field(default_factory=dict)  # OpenClaw's own wall and CPU seconds for the task
 
     def close(self) -> None:
         try:
@@ -136,16 +142,21 @@ class WarmSession:
         if self.process.write(line, timeout_s=10) != len(line):
             raise ClawGymError("OpenClaw's warm driver did not take its task")
         timed_out = False
-        while (code := self.process.poll()) is None:
+        # until the result is written (the workspace is final then: the process's own exit, its
+        # state cleanup, is not waited for) or the process ends without one
+        while (code := self.process.poll()) is None and not self.sandbox.exists(RESULT_PATH):
             if time.monotonic() - t0 > time_left + grace_s:
                 self.process.kill()
                 code, timed_out = self.process.poll(), True
                 break
             time.sleep(_POLL_S)
+        envelope = ""  # none: it crashed or was killed (the caller says which)
         try:
-            envelope = self.sandbox.read_file(RESULT_PATH, max_bytes=16 << 20).decode("utf-8", "replace")
-        except ClawGymError:  # no envelope: it crashed or was killed (the caller says which)
-            envelope = ""
+            result = json.loads(self.sandbox.read_file(RESULT_PATH, max_bytes=16 << 20))
+            envelope, code = json.dumps(result["envelope"]), int(result["exit_code"])
+            self.stats = {"wall_s": round(result["wall_s"], 3), "cpu_s": round(result["cpu_s"], 3)}
+        except (ClawGymError, ValueError, KeyError, TypeError):
+            pass
         exit_code = -9 if timed_out or code is None else code
         return (ExecResult(exit_code=exit_code, stdout=envelope, stderr=self.process.output(), timed_out=timed_out,
                            duration_s=time.monotonic() - t0), time.monotonic() - t0)
