@@ -415,3 +415,113 @@ def test_a_check_that_copies_the_reference_values_is_sent_back():
         CheckScript.model_validate({"check_py": copied}, context={"reference_outputs": outputs, "public": public})
     computed = copied.replace("== 15.5", "== round(12.5 + 3.0, 1)").replace("== 8.5", "is not None")
     assert CheckScript.model_validate({"check_py": computed}, context={"reference_outputs": outputs, "public": public})
+
+
+LEAKY_SOLVE = '''import csv, json, os, subprocess, sys
+open("/tmp/leak", "w").write("x")
+open(os.path.expanduser("~/leak"), "w").write("x")
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)  # leaky-sleeper"], start_new_session=True)
+t = {}
+for row in csv.DictReader(open("input/ledger.csv")):
+    t[row["key"]] = t.get(row["key"], 0) + int(row["value"])
+os.makedirs("out", exist_ok=True)
+json.dump(sorted(t.items()), open("out/totals.json", "w"))
+'''
+GUARDED_CHECK = '''import csv, json, os, sys
+
+def leaked():
+    if os.path.exists("/tmp/leak") or os.path.exists(os.path.expanduser("~/leak")):
+        return True
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and b"leaky-sleeper" in open(f"/proc/{pid}/cmdline", "rb").read():
+                return True
+        except OSError:
+            pass
+    return False
+
+def grade(transcript, workspace_path):
+    scores = {"totals": 0.0, "sorted": 0.0, "clean": 0.0}
+    try:
+        got = [tuple(r) for r in json.load(open(os.path.join(workspace_path, "out/totals.json")))]
+    except Exception:
+        return scores
+    t = {}
+    for row in csv.DictReader(open(os.path.join(workspace_path, "input/ledger.csv"))):
+        t[row["key"]] = t.get(row["key"], 0) + int(row["value"])
+    scores["totals"] = sum(1 for kv in t.items() if kv in got) / len(t)
+    scores["sorted"] = 1.0 if got == sorted(t.items()) else 0.0
+    scores["clean"] = 1.0 if scores["totals"] == 1 and not leaked() else 0.0
+    return scores
+
+if __name__ == "__main__":
+    print(json.dumps(grade([], sys.argv[1])))
+'''
+
+
+class _SessionModel:
+    """Per record: a distinct totals task whose reference solution leaves files in /tmp and HOME
+    and a process behind, and a check that scores 0 where it sees any of them."""
+
+    def __new__(cls):
+        import hashlib
+        import random
+
+        from clawgym.models import ChatModel, ModelResponse, Usage
+
+        words = "amber basil cedar delta ember fjord garnet harbor iris juniper kelp lumen maple nectar".split()
+
+        class Model(ChatModel):
+            name = "test-sessions"
+
+            def chat(self, messages, tools=None, params=None, *, timeout_s=None):
+                system, user = messages[0]["content"], messages[1]["content"]
+                if system.startswith("You design"):
+                    rnd = random.Random(hashlib.sha256(user.encode()).digest())
+                    tag, keys = " ".join(rnd.sample(words, 7)), rnd.sample(words, 3)
+                    rows = "".join(f"{rnd.choice(keys)},{rnd.randint(1, 99)}\n" for _ in range(9))
+                    text = json.dumps({
+                        "title": f"Totals for {tag}",
+                        "instruction": f"For {tag}: read input/ledger.csv (key, value) and write out/totals.json, "
+                                       "a JSON list of [key, total] pairs sorted by key.",
+                        "input_files": [{"path": "input/ledger.csv", "content": "key,value\n" + rows}],
+                        "output_files": ["out/totals.json"], "solution": {"language": "python", "code": LEAKY_SOLVE}})
+                elif system.startswith("You audit"):
+                    text = json.dumps({"factual_error": 0, "answer_leak": 0, "unsolvable": 0, "ambiguous": 0,
+                                       "needs_internet": 0, "wrong_reference": 0, "reason": "fine"})
+                elif system.startswith("You write the code verifier"):
+                    text = json.dumps({"check_py": GUARDED_CHECK})
+                else:
+                    text = json.dumps({"skip_rubric": True, "reason": "objective"})
+                return ModelResponse(content=text, usage=Usage(prompt_tokens=1, completion_tokens=1))
+
+        return Model()
+
+
+@pytest.mark.skipif(BACKEND != "bwrap", reason="needs bubblewrap")
+def test_qa_scores_in_the_reference_session_and_nothing_of_the_reference_run_remains(tmp_path, monkeypatch):
+    """One session per task for its reference run and its QA: the verifier stage opens none of
+    its own, and what the reference solution left (files in /tmp and HOME, a process in its own
+    session) is gone before any probe is scored, or the reference probe would fail."""
+    import clawgym.synth._pipeline as pipeline
+    import clawgym.verify._code as code
+    from clawgym.synth import PersonaConfig, synthesize_personas
+
+    made = {"reference": 0, "verification": 0}
+
+    def counting(where, real):
+        def create(*a, **kw):
+            made[where] += 1
+            return real(*a, **kw)
+        return create
+
+    monkeypatch.setattr(pipeline, "create_sandbox", counting("reference", pipeline.create_sandbox))
+    monkeypatch.setattr(code, "create_sandbox", counting("verification", code.create_sandbox))
+    cfg = PersonaConfig(out=tmp_path / "run", n=3, seed=3, backend="bwrap", packages=[], concurrency=2,
+                        sandbox_concurrency=2)
+    summary = synthesize_personas(_SessionModel(), cfg)
+    assert summary.finished == 3, summary.errors or summary.stages["verifier"].reasons
+    assert made == {"reference": 3, "verification": 0}
+    tasks = load_tasks(tmp_path / "run" / "tasks")
+    assert all(t.metadata["synth"]["qa_rounds"][0]["checks"]["reference"] == "pass" for t in tasks)
+    assert all(t.metadata["synth"]["qa_rounds"][0]["checks"]["universal"] == "pass" for t in tasks)

@@ -39,7 +39,7 @@ from clawgym.dedup import NearDuplicateIndex
 from clawgym.errors import ClawGymError
 from clawgym.files import atomic_write
 from clawgym.models import ChatModel, ModelError, SamplingParams
-from clawgym.sandbox import create_sandbox
+from clawgym.sandbox import Sandbox, create_sandbox
 from clawgym.synth._cache import ResponseCache
 from clawgym.synth._engine import Pricing, Rejected, StageUsage, SynthEngine
 from clawgym.synth._inputs import derive_seed
@@ -50,9 +50,12 @@ from clawgym.synth._schemas import (
     Caps, CheckScript, JudgeVote, RubricAnswer, TaskDraft, is_pattern, matching, parse_check,
 )
 from clawgym.tasks import Provenance, Rubric, Task, TaskFile, load_tasks, save_tasks
-from clawgym.verify import ReferenceDiff, qa_task, reference_outputs, run_solution
+from clawgym.verify import ReferenceDiff, qa_task, reference_outputs, run_solution, verification_limits
 
 STAGES = ("sample", "generate", "reference", "dedup", "judge", "verifier", "rubric")
+# Reference sessions kept open for the verifier stage's QA at most (idle sessions cost memory,
+# not CPU); a record past this count gets a new session for its QA.
+MAX_HELD_SESSIONS = 64
 # Common packages a task may declare for its solution (pip name -> import name), offered to the
 # generator when the sandbox's python3 can import them.
 COMMON_PACKAGES = {"pyyaml": "yaml", "python-dateutil": "dateutil", "openpyxl": "openpyxl", "python-docx": "docx",
@@ -233,6 +236,7 @@ class Pipeline(Generic[SpecT]):
         self.done: dict[str, dict[str, StageEvent]] = {}
         self.lock = threading.Lock()
         self.reference_files: dict[str, dict[str, bytes]] = {}  # record -> the reference stage's workspace
+        self.reference_sessions: dict[str, Sandbox] = {}  # record -> the session its reference ran in
         self.errors: dict[str, str] = {}
         self._packages: list[str] | None = config.packages
 
@@ -245,8 +249,17 @@ class Pipeline(Generic[SpecT]):
             return list(self._packages)
 
     def close(self) -> None:
+        with self.lock:
+            held, self.reference_sessions = list(self.reference_sessions.values()), {}
+        for sb in held:
+            sb.close()
         self.cache.close()
         self.ledger.close()
+
+    def _release(self, record_id: str) -> Sandbox | None:
+        """The record's reference session, now the caller's to use and close (None: none held)."""
+        with self.lock:
+            return self.reference_sessions.pop(record_id, None)
 
     # -- ledger helpers ---------------------------------------------------------------------------
     def _record(self, ev: StageEvent) -> StageEvent:
@@ -292,15 +305,28 @@ class Pipeline(Generic[SpecT]):
         return self.route.task_of(spec, draft, check_py, rubric)
 
     def reference(self, spec: SpecT, draft: dict[str, Any], usage: StageUsage) -> Outcome:
+        """The reference solution, run in a session of the verification shape: its workspace is
+        where QA's probes derive from, and the session is kept for this task's QA (refilled
+        before each probe), so a task starts one session for both, not two."""
         task = self.task_of(spec, draft)
         with self.sandbox_slots:
-            with create_sandbox(self.cfg.backend, files=task.workspace, mount_path=task.mount_path) as sb:
+            sb = create_sandbox(self.cfg.backend, files=task.workspace, mount_path=task.mount_path,
+                                limits=verification_limits())
+            try:
                 res = run_solution(task, sb)
                 sb.kill_all()
                 files = sb.export_files() if res is not None and res.ok else {}
+            except BaseException:
+                sb.close()
+                raise
+        held = False
         if files:  # the verifier stage's QA derives every probe from this one run
             with self.lock:
                 self.reference_files[spec.record_id] = files
+                if len(self.reference_sessions) < MAX_HELD_SESSIONS:
+                    self.reference_sessions[spec.record_id], held = sb, True
+        if not held:
+            sb.close()
         if res is None or not res.ok:
             why = "timed out" if res and res.timed_out else f"exited {res.exit_code if res else '?'}"
             tail = (res.stderr if res else "").strip()[-600:]
@@ -377,26 +403,34 @@ class Pipeline(Generic[SpecT]):
         first_hash = None
         with self.lock:
             reference, why = self.reference_files.pop(spec.record_id, None), None
+        session = self._release(spec.record_id)  # the reference's session: QA's first round scores in it
         if reference is None:  # the reference stage ran in an earlier run (resumed): run it again here
             with self.sandbox_slots:
                 reference, why = reference_outputs(self.task_of(spec, draft), self.cfg.backend)
         others = self.family_answers(spec)
-        for rnd in range(self.cfg.qa_rounds + 1):
-            ans = self.engine.structured("verifier", convo, CheckScript, parse=parse_check, usage=usage,
-                                         params=self.params(spec, self.cfg.temperature, "verifier"),
-                                         context={"reference_outputs": outputs, "public": public})
-            first_hash = first_hash or ans.prompt_hash
-            task = self.task_of(spec, draft, ans.value.check_py)
-            with self.sandbox_slots:
-                qa = qa_task(task, backend=self.cfg.backend, reference=reference,
-                             reference_error=why if reference is None else None, others=others, sanity_first=True)
-            failures = {k: c.detail for k, c in qa.checks.items() if c.status == "fail"}
-            rounds.append({"passed": qa.passed, "checks": {k: c.status for k, c in qa.checks.items()}})
-            if qa.passed:
-                return "ok", None, {"check_py": ans.value.check_py, "qa_rounds": rounds, "prompt_hash": first_hash}
-            if rnd < self.cfg.qa_rounds:
-                usage.repairs += 1
-                convo = [*ans.messages, {"role": "user", "content": qa_feedback(failures)}]
+        try:
+            for rnd in range(self.cfg.qa_rounds + 1):
+                ans = self.engine.structured("verifier", convo, CheckScript, parse=parse_check, usage=usage,
+                                             params=self.params(spec, self.cfg.temperature, "verifier"),
+                                             context={"reference_outputs": outputs, "public": public})
+                first_hash = first_hash or ans.prompt_hash
+                task = self.task_of(spec, draft, ans.value.check_py)
+                with self.sandbox_slots:
+                    given, session = session, None  # qa_task closes it; a repair round starts another
+                    qa = qa_task(task, backend=self.cfg.backend, reference=reference,
+                                 reference_error=why if reference is None else None, others=others,
+                                 sanity_first=True, session=given)
+                failures = {k: c.detail for k, c in qa.checks.items() if c.status == "fail"}
+                rounds.append({"passed": qa.passed, "checks": {k: c.status for k, c in qa.checks.items()}})
+                if qa.passed:
+                    return "ok", None, {"check_py": ans.value.check_py, "qa_rounds": rounds,
+                                        "prompt_hash": first_hash}
+                if rnd < self.cfg.qa_rounds:
+                    usage.repairs += 1
+                    convo = [*ans.messages, {"role": "user", "content": qa_feedback(failures)}]
+        finally:
+            if session is not None:  # no round reached QA (a model error, an unusable check.py)
+                session.close()
         worst = ", ".join(f"{k}: {json.dumps(v, default=str)[:200]}" for k, v in failures.items())
         raise Rejected("verifier", f"check.py still fails QA after {self.cfg.qa_rounds} repair rounds ({worst})",
                        detail={"qa_rounds": rounds}, kind="qa:" + "+".join(sorted(failures)))
@@ -435,9 +469,13 @@ class Pipeline(Generic[SpecT]):
     def phase_c(self, spec: SpecT) -> None:
         draft = self._ok(spec, "generate").payload["draft"]
         outputs = self._ok(spec, "reference").payload["outputs"]
-        if self.stage(spec, "judge", lambda u: self.judge(spec, draft, outputs, u)).verdict != "ok":
-            return
-        ver = self.stage(spec, "verifier", lambda u: self.verifier(spec, draft, outputs, u))
+        try:
+            if self.stage(spec, "judge", lambda u: self.judge(spec, draft, outputs, u)).verdict != "ok":
+                return
+            ver = self.stage(spec, "verifier", lambda u: self.verifier(spec, draft, outputs, u))
+        finally:  # the judges rejected it (or the verifier stage was recorded before): no QA for that session
+            if (sb := self._release(spec.record_id)) is not None:
+                sb.close()
         if ver.verdict != "ok":
             return
         self.stage(spec, "rubric", lambda u: self.rubric(spec, draft, ver.payload["check_py"], u))
@@ -507,6 +545,9 @@ class Pipeline(Generic[SpecT]):
                 self.done.setdefault(ev.record_id, {})["sample"] = ev
         self.pool(self.phase_a, specs)
         self.dedup(specs)
+        for s in specs:  # near-duplicates get no QA: their reference sessions end now
+            if not self._ok(s, "dedup") and (sb := self._release(s.record_id)) is not None:
+                sb.close()
         self.pool(self.phase_c, [s for s in specs if self._ok(s, "dedup")])
 
 

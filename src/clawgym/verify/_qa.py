@@ -244,6 +244,12 @@ class _Scorer:
         return verification_session(self.task, backend=self.kwargs.get("backend", "bwrap"),
                                     limits=self.kwargs.get("limits"))
 
+    def adopt(self, sb: Sandbox) -> None:
+        """Score in this (caller's) session first; closed with ours."""
+        with self._lock:
+            self._free.append(sb)
+            self.sessions += 1
+
     def close(self) -> None:
         with self._lock:
             free, self._free = self._free, []
@@ -304,7 +310,7 @@ class _Scorer:
 def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: float = 0.0, backend: str = "bwrap",
             reference: dict[str, bytes] | None = None, reference_error: str | None = None,
             others: Sequence[ReferenceDiff] | None = None, workers: int = 1, sanity_first: bool = False,
-            **verify_kwargs: Any) -> QAResult:
+            session: Sandbox | None = None, **verify_kwargs: Any) -> QAResult:
     """Run the probes on one task's verifier.
 
     `reference`: the workspace after the reference solution (path -> bytes), when the caller
@@ -313,9 +319,14 @@ def qa_task(task: Task, *, aggregation: Aggregation = "default", tolerance: floa
     reference solutions of the other tasks of the same family or route did (`reference_diff`),
     for the universal-answer probe (skipped without them). `workers`: verification sandboxes
     at a time for this task's probe workspaces. `sanity_first`: when a sanity probe fails, skip
-    the cheating probes (a repair loop fixes the basics first, for fewer sandbox sessions)."""
+    the cheating probes (a repair loop fixes the basics first, for fewer sandbox sessions).
+    `session`: a verification session of this task (`verification_session`'s shape) to score the
+    probes in first, e.g. the one this task's reference solution just ran in (refilled before
+    each probe like any other; never a session another task or an agent used); closed here."""
     checks: dict[str, ProbeResult] = {}
     sc = _Scorer(task, workers, {"aggregation": aggregation, "backend": backend, **verify_kwargs})
+    if session is not None:
+        sc.adopt(session)
     initial = {f.path: f.data for f in task.workspace}
     noop = sc.one(None)
     if noop.status != "ok":
