@@ -215,3 +215,27 @@ def test_a_running_mark_is_committed_and_survives_its_writer_being_killed(tmp_pa
         assert store.start("a", 0) == 2
     finally:
         store.close()
+
+
+def test_attempts_finished_together_are_stored_together(tmp_path):
+    """One group commit (`record_many`): every row points at its own line, readable by a reader
+    at once; an empty group writes nothing."""
+    store = RunStore(tmp_path / "run")
+    try:
+        store.init(RunConfig(tasks="t", task_ids=["a"], agent="noop", samples=3), {})
+        for s in range(3):
+            store.start("a", s)
+        trajs = [Trajectory(task_id="a", sample=s, status="agent_error" if s == 1 else "done") for s in range(3)]
+        store.record_many([])
+        assert _count(tmp_path / "run" / RunStore.DB) == 0
+        store.record_many(trajs)
+        reader = RunStore.read(tmp_path / "run")
+        try:
+            rows = {r.sample: r for r in reader.rows()}
+            assert [rows[s].state for s in range(3)] == ["done", "agent_error", "done"]
+            assert {t["id"] for t in reader.trajectories()} == {t.id for t in trajs}
+            assert [rows[s].traj_id for s in range(3)] == [t.id for t in trajs]
+        finally:
+            reader.close()
+    finally:
+        store.close()

@@ -2,8 +2,8 @@
 
 An executor is built as ``cls(concurrency=N, address=A)`` and called as ``run(job, pending)``;
 it calls ``job.start(key)`` before an attempt and ``job.finish(key, traj, tries)`` after it
-(False means: try it again later), both from the calling thread, so the store has one writer
-thread. On Ctrl-C (KeyboardInterrupt) or a store failure it starts nothing new, sets
+(False means: try it again later; ``job.finish_many`` for the results it has at once), both
+from the calling thread, so the store has one writer thread. On Ctrl-C (KeyboardInterrupt) or a store failure it starts nothing new, sets
 ``job.stop`` (a model call after that fails at once), waits at most ``GRACE_S`` for the
 attempts in flight, then re-raises; the run marks what was in flight as interrupted.
 """
@@ -64,12 +64,18 @@ class LocalExecutor:
                     inflight[key] = job.start(key)
                     threading.Thread(target=work, args=(key,), daemon=True, name=f"attempt {key[0]}#{key[1]}").start()
                 try:
-                    key, traj = results.get(timeout=0.25)
+                    done = [results.get(timeout=0.25)]
                 except queue.Empty:
                     continue
-                tries = inflight.pop(key)
-                if not job.finish(key, traj, tries):
-                    later.append((time.monotonic() + _backoff(tries), key))
+                while True:  # what else finished meanwhile is stored with it: one group commit
+                    try:
+                        done.append(results.get_nowait())
+                    except queue.Empty:
+                        break
+                items = [(key, traj, inflight.pop(key)) for key, traj in done]
+                for (key, _, tries), final in zip(items, job.finish_many(items)):
+                    if not final:
+                        later.append((time.monotonic() + _backoff(tries), key))
         except BaseException:
             job.stop.set()
             deadline = time.monotonic() + GRACE_S

@@ -146,13 +146,25 @@ class RunJob:
 
     def finish(self, key: tuple[str, int], traj: Trajectory, tries: int) -> bool:
         """Store a result, or put it back for another try; True when it is final."""
-        if traj.status == "infra_error" and tries < self.config.max_tries:
-            self.store.retry_later(traj.task_id, traj.sample, traj.error or "infrastructure error")
-            self.emit(AttemptRetry(task_id=traj.task_id, sample=traj.sample, error=traj.error))
-            return False
-        self.store.record(traj)
-        self.emit(AttemptDone(traj=traj))
-        return True
+        return self.finish_many([(key, traj, tries)])[0]
+
+    def finish_many(self, done: list[tuple[tuple[str, int], Trajectory, int]]) -> list[bool]:
+        """`finish` for the results an executor has at once, the final ones stored together (one
+        group commit: `RunStore.record_many`); True for each that is final."""
+        final: list[Trajectory] = []
+        out: list[bool] = []
+        for _, traj, tries in done:
+            if traj.status == "infra_error" and tries < self.config.max_tries:
+                self.store.retry_later(traj.task_id, traj.sample, traj.error or "infrastructure error")
+                self.emit(AttemptRetry(task_id=traj.task_id, sample=traj.sample, error=traj.error))
+                out.append(False)
+            else:
+                final.append(traj)
+                out.append(True)
+        self.store.record_many(final)
+        for traj in final:
+            self.emit(AttemptDone(traj=traj))
+        return out
 
 
 def execute(tasks: list[Task], config: RunConfig, out: str | Path, *, concurrency: int = 4,

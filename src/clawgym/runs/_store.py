@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -279,28 +279,42 @@ class RunStore:
 
     def record(self, traj: Any) -> None:
         """Store one finished attempt: trajectory line first (fsynced), then its row."""
+        self.record_many([traj])
+
+    def record_many(self, trajs: Sequence[Any]) -> None:
+        """Store finished attempts together: their trajectory lines first (one append, one fsync),
+        then their rows in one transaction (one more). A group commit: the attempts that finished
+        while the previous ones were being stored cost two syncs together, not two each (~20-40 ms
+        of the executor's one thread each on a busy disk, which queued the rollouts that finish
+        together at the end of a run). Crash safety is `record`'s: every row commits after its
+        line is on disk."""
         self._writer()
-        v = traj.verification
-        line = (traj.model_dump_json() + "\n").encode("utf-8")
+        if not trajs:
+            return
+        lines = b"".join((traj.model_dump_json() + "\n").encode("utf-8") for traj in trajs)
         now = time.time()
 
         def txn() -> None:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "UPDATE attempts SET state=?, score=?, verify_status=?, stop_reason=?, checks=?, error=?, steps=?, "
-                "tokens=?, seconds=?, traj_id=?, updated_at=? WHERE task_id=? AND sample=?",
-                (traj.status, traj.score, v.status if v else None, traj.stop_reason,
-                 json.dumps(v.checks if v else {}), traj.error or (v.error if v and v.status != "ok" else None),
-                 len(traj.steps), traj.usage.total, traj.agent_s + traj.verify_s, traj.id, now,
-                 traj.task_id, traj.sample))
+            for traj in trajs:
+                v = traj.verification
+                self._db.execute(
+                    "UPDATE attempts SET state=?, score=?, verify_status=?, stop_reason=?, checks=?, error=?, "
+                    "steps=?, tokens=?, seconds=?, traj_id=?, updated_at=? WHERE task_id=? AND sample=?",
+                    (traj.status, traj.score, v.status if v else None, traj.stop_reason,
+                     json.dumps(v.checks if v else {}), traj.error or (v.error if v and v.status != "ok" else None),
+                     len(traj.steps), traj.usage.total, traj.agent_s + traj.verify_s, traj.id, now,
+                     traj.task_id, traj.sample))
             if self._session is not None:
                 self._db.execute("UPDATE sessions SET last_at=? WHERE id=?", (now, self._session))
             self._db.execute("COMMIT")
 
+        what = (f"record {trajs[0].task_id} #{trajs[0].sample}" if len(trajs) == 1
+                else f"record {len(trajs)} attempts")
         with self._lock:
-            self._append(line)
+            self._append(lines)
             try:
-                self._write(txn, f"record {traj.task_id} #{traj.sample}")
+                self._write(txn, what)
             except RunStoreError:
                 self._rollback()
                 raise
