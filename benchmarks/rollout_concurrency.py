@@ -4,7 +4,11 @@ server that answers every step after 200 ms.
 Targets: issue 4, throughput >= 85 % of the ideal 64 / (5 x 0.2 s) at --delay 0.2; issue 8 (sandbox
 sessions), >= 95 % of the ideal at --delay 2.0 (`--target 0.95`). Also prints the per-rollout
 overhead excluding model time (sandbox + tools + verification + store), p50 and p95, next to
-the bare sandbox cost (create + exec true + destroy) measured in the same run.
+the bare sandbox cost (create + exec true + destroy) measured in the same run; and (issue 20)
+where the wall time beyond the model-bound ideal goes, from each trajectory's timestamps and the
+moment its row was stored: how late the rollout started, what each model call took beyond the
+server's delay, the tools, and after the last answer the export (kill, export, diff), the
+verification and the wait for the store; with the CPU the driving process and its sandboxes used.
     python benchmarks/rollout_concurrency.py [--rollouts 64] [--steps 5] [--delay 0.2]
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import threading
@@ -117,9 +122,13 @@ def main() -> None:
             base_wall = time.perf_counter() - t
             BwrapSandbox.at_mount_path = True
             configure_pool()
-        t = time.perf_counter()
-        store = execute([task], cfg, Path(tmp) / "run", concurrency=args.rollouts)
+        stored: dict[int, float] = {}  # sample -> when its row was committed (the run's own thread)
+        cpu0, kids0 = time.process_time(), _children_cpu()
+        t0, t = time.time(), time.perf_counter()
+        store = execute([task], cfg, Path(tmp) / "run", concurrency=args.rollouts,
+                        progress=lambda e: stored.__setitem__(e.traj.sample, time.time()) if e.kind == "done" else None)
         wall = time.perf_counter() - t
+        cpu, kids = time.process_time() - cpu0, _children_cpu() - kids0
         trajs = list(store.trajectories())
         rows = store.rows()
         store.close()
@@ -145,6 +154,45 @@ def main() -> None:
           f"{pct([o - v - tl for o, v, tl in zip(overhead, verify, tools)], .5) * 1000:.0f} ms")
     mean_model = sum(s["model_s"] for t in trajs for s in t["steps"]) / sum(len(t["steps"]) for t in trajs)
     print(f"mean model call as seen by the agent {mean_model * 1000:.0f} ms (server delay {args.delay * 1000:.0f} ms)")
+    breakdown(trajs, stored, t0, wall, args.delay)
+    n = args.rollouts
+    print(f"CPU: driving process {cpu:.2f} s ({cpu / n * 1000:.1f} ms a rollout), sandboxes (reaped) {kids:.2f} s "
+          f"({kids / n * 1000:.1f} ms a rollout); {os.cpu_count()} CPUs x the ideal wall = "
+          f"{os.cpu_count() * n / ideal:.0f} CPU-s")
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def breakdown(trajs: list[dict], stored: dict[int, float], t0: float, wall: float, delay: float) -> None:
+    """Where the wall time beyond the ideal goes: per rollout, its start after the run's, what
+    its model calls took beyond the server's delay, its tools, then after its last answer the
+    export, the verification and the wait until its row was stored; for the rollout stored last
+    (the one that ends the run) and the median. Times from the trajectory (`started_at`, each
+    step's `model_s`/`tools_s`, `timing`) and the store's event."""
+    rows = []
+    for t in trajs:
+        steps, timing = t["steps"], t["timing"]
+        start = t["started_at"] - t0
+        answered = start + steps[-1]["started_s"] + steps[-1]["model_s"]
+        export, verify = timing["export_s"] or 0.0, timing["verify_s"] or 0.0
+        done = stored[t["sample"]] - t0
+        rows.append({"start": start, "model+": sum(s["model_s"] for s in steps) - delay * len(steps),
+                     "tools": sum(s["tools_s"] for s in steps), "loop": answered - start
+                     - sum(s["model_s"] + s["tools_s"] for s in steps),
+                     "export": export, "verify": verify, "store": done - answered - export - verify,
+                     "answered": answered, "done": done})
+    last = max(rows, key=lambda r: r["done"])
+    keys = ("start", "model+", "tools", "loop", "export", "verify", "store")
+    print("beyond the ideal, in ms (the rollout stored last | median): " + "  ".join(
+        f"{k} {last[k] * 1000:.0f}|{pct([r[k] for r in rows], .5) * 1000:.0f}" for k in keys)
+        + f"  run end {(wall - last['done']) * 1000:.0f}")
+    answered = sorted(r["answered"] for r in rows)
+    print(f"last answers at {answered[0]:.2f}-{answered[-1]:.2f} s (ideal {len(trajs[0]['steps']) * delay:.2f} s); "
+          f"rollouts started at {min(r['start'] for r in rows):.2f}-{max(r['start'] for r in rows):.2f} s; "
+          f"the run ended {(wall - answered[-1]) * 1000:.0f} ms after the last answer")
 
 
 if __name__ == "__main__":
