@@ -1,6 +1,7 @@
-"""Checks run forked from a server that already imported what checks mostly import (json, csv,
-re, pathlib): what a check sees must still be what a fresh `python3 -E -s check.py` sees,
-including a module of its own folder that shadows one of those."""
+"""Checks run forked from a server that already ran `site.main()` and imported what checks mostly
+import (json, csv, re, pathlib): what a check sees must still be what a fresh `python3 -E -s
+check.py` sees (sys.path, site's modules), including a module of its own folder that shadows one
+of those."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ pytestmark = requires_bwrap
 CHECK = ("import json, sys\n"
          "import pathlib\n"
          "print(json.dumps({'json': json.__file__, 'shadow': getattr(json, 'SHADOW', None),\n"
-         "                  'pathlib_json': pathlib.Path.__module__}))\n"
+         "                  'pathlib_json': pathlib.Path.__module__, 'path': sys.path,\n"
+         "                  'site': sorted(m for m in sys.modules if 'site' in m or 'distutils' in m)}))\n"
          "json.SHADOW = 'leaked'\n")
 
 

@@ -354,9 +354,11 @@ def run_inline(argv, env):
         sys.argv = list(argv)
         sys.dont_write_bytecode = True
         import runpy
-        import site
 
-        site.main()
+        if not _site_done:  # (the server ran it at its first inline check: see preload_checks)
+            import site
+
+            site.main()
         here = os.path.dirname(os.path.abspath(argv[0]))
         sys.path.insert(0, here)
         try:  # the script's folder comes first on sys.path: what it shadows must be imported from it
@@ -922,13 +924,22 @@ PRELOAD = ("io", "tarfile", "runpy", "pkgutil", "site", "traceback", "atexit")
 # a check whose folder shadows one of them gets none of them (see run_inline).
 CHECK_PRELOAD = ("json", "csv", "re", "pathlib")
 _check_modules = []  # what importing CHECK_PRELOAD added to sys.modules
+_site_done = []  # non-empty once site.main() ran in the server
 
 
 def preload_checks():
-    """Import CHECK_PRELOAD (once), remembering the modules that came with it."""
+    """Once per session, before its first inline check: `site.main()` (site-packages on sys.path,
+    the host's .pth files; ~3 ms a check otherwise), as a fresh `python3 -E -s` does before its
+    script's folder is on sys.path, so forks inherit it; then CHECK_PRELOAD, remembering the
+    modules that came with it. The server itself imports nothing outside the standard library,
+    which comes first on sys.path."""
     if not _check_modules:
         for name in PRELOAD:
             __import__(name)
+        import site
+
+        site.main()
+        _site_done.append(True)
         before = set(sys.modules)
         for name in CHECK_PRELOAD:
             __import__(name)
