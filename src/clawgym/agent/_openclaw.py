@@ -19,6 +19,12 @@ How OpenClaw is launched (config, command line, environment, paths) comes from
 `_openclaw_install`, which the compile-cache warm-up uses too. A model with a small context
 window (SmolLM2: 8192 tokens) gets OpenClaw's lean prompt (see `openclaw_config`).
 
+Warm (the default, `warm=True`): a rollout takes a session of the same shape in which OpenClaw
+is already started and warmed up (`_openclaw_warm`: its own front, OpenClaw's `agent exec`
+command imported and run once on a fixed task-free warm-up turn, then waiting for its task),
+imports its workspace and hands it the task; a rollout with none ready runs cold as above and
+one is started for the next. Each session still serves one rollout only.
+
 When OpenClaw exits, its final workspace is put back into the rollout's sandbox, so `rollout()`
 computes the diff and runs verification exactly as for our own loop. The recorded exchanges
 become the `Trajectory`: OpenAI chat messages with tool calls and results (the last request's
