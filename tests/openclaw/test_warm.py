@@ -95,3 +95,13 @@ def test_a_pool_of_size_zero_keeps_nothing_warm():
     pool = WarmPool(0)
     assert pool.take("shape", lambda: started.append(1)) is None
     assert started == [] and not pool.wait_ready(0.1)
+
+
+def test_a_forked_child_starts_its_own_pool():
+    import os
+
+    parent = warm_pool()
+    pid = os.fork()
+    if pid == 0:  # the child: never the parent's sessions, which it cannot own
+        os._exit(0 if warm_pool() is not parent else 1)
+    assert os.waitpid(pid, 0)[1] == 0

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -304,6 +305,12 @@ def close_warm_pool() -> None:
         old.close()
 
 
+def _after_fork_in_child() -> None:
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()  # the parent's sessions stay the parent's
+
+
 atexit.register(close_warm_pool)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 __all__ = ["DRIVER_JS", "WarmPool", "WarmSession", "close_warm_pool", "warm_pool"]
