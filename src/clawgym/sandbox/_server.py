@@ -944,6 +944,9 @@ def preload_checks():
         for name in CHECK_PRELOAD:
             __import__(name)
         _check_modules[:] = sorted(set(sys.modules) - before) or ["-"]
+        import gc
+
+        gc.freeze()  # a forked check's collections skip (and so never copy) the pages of what is loaded
 
 
 def op_preload(req):
