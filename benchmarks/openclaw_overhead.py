@@ -105,9 +105,9 @@ def main() -> None:
     print(_line("openclaw warm", warm, first_warm))
     if cold:
         print(_line("openclaw cold", cold, first_cold))
-    print(f"CPU seconds per rollout p50: ours {pct(cpu_ours, .5):.2f} (this process: loop, sandbox calls, "
-          f"verification); warm OpenClaw's command {pct(cpu_claw, .5):.2f} (its Node process, all threads) in "
-          f"{pct(wall_claw, .5):.2f} s wall")
+    print(f"CPU seconds per rollout p50: warm OpenClaw's command {pct(cpu_claw, .5):.2f} (its Node process, all "
+          f"threads, not its tools' commands) in {pct(wall_claw, .5):.2f} s wall; ours in this process "
+          f"{pct(cpu_ours, .5):.2f} (its tools run in the sandbox's server)")
     print(f"waited, untimed, before a rollout for the next warm session to finish its start-up (off the critical "
           f"path): p50 {pct(ready_wait, .5):.1f} s; trajectory serialisation p50 {pct(convert, .5) * 1000:.1f} ms")
     overhead = w50 - o50
