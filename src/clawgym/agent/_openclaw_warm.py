@@ -26,8 +26,8 @@ state folder, OpenClaw's in-memory caches) is the same fixed, task-free warm-up 
 session, and nothing of one rollout reaches another. The warm-up's model turns never reach the
 run's model.
 
-A shape is warmed after its first rollout (a one-off costs no second session); `size` ready
-sessions per shape are kept, each about 400 MB of resident Node; unused ones are closed after
+A shape is warmed from its first rollout on (which itself runs cold); `size` ready sessions per
+shape are kept (`configure_warm_pool`, default 1), each about 400 MB of resident Node; unused ones are closed after
 `idle_s` and at exit. A rollout with no ready session runs cold, as before.
 """
 
@@ -289,12 +289,23 @@ _pool_lock = threading.Lock()
 
 
 def warm_pool() -> WarmPool:
-    """The process's pool of warm OpenClaw sessions, made on first use."""
+    """The process's pool of warm OpenClaw sessions, made on first use (see `configure_warm_pool`)."""
     global _pool
     with _pool_lock:
         if _pool is None or _pool._closed:
             _pool = WarmPool()
         return _pool
+
+
+def configure_warm_pool(size: int = 1, **kwargs: Any) -> WarmPool:
+    """Replace the process's pool (closing the old one's ready sessions): `size` sessions kept
+    ready per shape, one per concurrent OpenClaw rollout; 0: every rollout starts cold."""
+    global _pool
+    with _pool_lock:
+        old, _pool = _pool, WarmPool(size, **kwargs)
+    if old is not None:
+        old.close()
+    return _pool
 
 
 def close_warm_pool() -> None:
@@ -313,4 +324,4 @@ def _after_fork_in_child() -> None:
 atexit.register(close_warm_pool)
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
-__all__ = ["DRIVER_JS", "WarmPool", "WarmSession", "close_warm_pool", "warm_pool"]
+__all__ = ["DRIVER_JS", "WarmPool", "WarmSession", "close_warm_pool", "configure_warm_pool", "warm_pool"]
