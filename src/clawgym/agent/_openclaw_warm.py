@@ -27,8 +27,8 @@ session, and nothing of one rollout reaches another. The warm-up's model turns n
 run's model.
 
 A shape is warmed from its first rollout on (which itself runs cold); `size` ready sessions per
-shape are kept (`configure_warm_pool`, default 1), each about 400 MB of resident Node; unused ones are closed after
-`idle_s` and at exit. A rollout with no ready session runs cold, as before.
+shape are kept (`configure_warm_pool`, default 1), each ~850 MB of resident Node once warmed up
+(measured); unused ones are closed after `idle_s` and at exit. A rollout with no ready session runs cold, as before.
 """
 
 from __future__ import annotations
