@@ -31,7 +31,7 @@ from _stats import pct  # noqa: E402
 from clawgym.agent import LLMAgent, rollout  # noqa: E402
 from clawgym.agent._openclaw import OpenClawAgent  # noqa: E402
 from clawgym.agent._openclaw_install import require_install  # noqa: E402
-from clawgym.agent._openclaw_warm import warm_pool  # noqa: E402
+from clawgym.agent._openclaw_warm import configure_warm_pool, warm_pool  # noqa: E402
 from clawgym.models import ScriptedModel  # noqa: E402
 from clawgym.tasks import load_tasks  # noqa: E402
 
@@ -67,6 +67,7 @@ def main() -> None:
         return rollout(task, OpenClawAgent(ScriptedModel(script()), install=inst, warm=warm_))
 
     rollout(task, LLMAgent(ScriptedModel(script())))  # warm our path once
+    configure_warm_pool(1, warm_after=1)  # a run's default waits for a second rollout before warming
     openclaw(True)  # the first of its shape runs cold and starts a warm session for the next
     for i in range(args.rollouts):
         t = time.monotonic()

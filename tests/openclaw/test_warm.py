@@ -15,7 +15,7 @@ import pytest
 
 from clawgym.agent import rollout
 from clawgym.agent._openclaw import OpenClawAgent
-from clawgym.agent._openclaw_warm import WarmPool, warm_pool
+from clawgym.agent._openclaw_warm import WarmPool, configure_warm_pool, warm_pool
 from clawgym.models import ScriptedModel
 from clawgym.tasks import Task, TaskFile
 from tests.conftest import requires_bwrap
@@ -68,6 +68,7 @@ def _seen(traj) -> str:
 
 
 def test_consecutive_warm_rollouts_see_only_their_own(install):
+    configure_warm_pool(1, warm_after=1)  # warm from the first rollout on (a run waits for a second)
     secrets: list[str] = []
     trajs = []
     for name in ("a", "b", "c"):
@@ -95,6 +96,15 @@ def test_a_pool_of_size_zero_keeps_nothing_warm():
     pool = WarmPool(0)
     assert pool.take("shape", lambda: started.append(1)) is None
     assert started == [] and not pool.wait_ready(0.1)
+
+
+def test_a_one_off_rollout_starts_no_warm_session():
+    def start():
+        raise AssertionError("started")
+
+    pool = WarmPool(1, warm_after=2)
+    assert pool.take("shape", start) is None
+    assert pool.wait_ready(0.1) is False and pool.errors == []
 
 
 def test_a_forked_child_starts_its_own_pool():

@@ -26,8 +26,9 @@ state folder, OpenClaw's in-memory caches) is the same fixed, task-free warm-up 
 session, and nothing of one rollout reaches another. The warm-up's model turns never reach the
 run's model.
 
-A shape is warmed from its first rollout on (which itself runs cold); `size` ready sessions per
-shape are kept (`configure_warm_pool`, default 1), each ~850 MB of resident Node once warmed up
+A shape is warmed once it was asked for twice (`warm_after`: a one-off rollout costs no second
+session competing with it for the cores; those two run cold); `size` ready sessions per shape
+are kept (`configure_warm_pool`, default 1), each ~850 MB of resident Node once warmed up
 (measured); unused ones are closed after `idle_s` and at exit. A rollout with no ready session runs cold, as before.
 """
 
@@ -168,19 +169,21 @@ class _Shape:
     start: Callable[[], WarmSession]
     ready: deque[WarmSession] = field(default_factory=deque)
     starting: int = 0
+    asked: int = 0
     failures: int = 0
     last_use: float = field(default_factory=time.monotonic)
 
 
 class WarmPool:
     """Ready `WarmSession`s per shape (see the module doc): `size` kept per shape once it was
-    asked for, closed after `idle_s` unused; a shape whose sessions fail to start 3 times in a
-    row is left cold."""
+    asked for `warm_after` times, closed after `idle_s` unused; a shape whose sessions fail to
+    start 3 times in a row is left cold."""
 
-    def __init__(self, size: int = 1, *, idle_s: float = 300.0):
-        if size < 0 or idle_s <= 0:
-            raise ValueError(f"WarmPool: size >= 0 and idle_s > 0; got size={size}, idle_s={idle_s}")
-        self.size, self.idle_s = size, idle_s
+    def __init__(self, size: int = 1, *, warm_after: int = 2, idle_s: float = 300.0):
+        if size < 0 or warm_after < 1 or idle_s <= 0:
+            raise ValueError(f"WarmPool: size >= 0, warm_after >= 1, idle_s > 0; got size={size}, "
+                             f"warm_after={warm_after}, idle_s={idle_s}")
+        self.size, self.warm_after, self.idle_s = size, warm_after, idle_s
         self._shapes: dict[Hashable, _Shape] = {}
         self._cv = threading.Condition()
         self._closed = False
@@ -200,6 +203,7 @@ class WarmPool:
                 return None
             shape = self._shapes.setdefault(key, _Shape(start))
             shape.last_use = time.monotonic()
+            shape.asked += 1
             while shape.ready and got is None:
                 ws = shape.ready.popleft()
                 if ws.process.poll() is None and ws.sandbox.alive:
@@ -231,7 +235,7 @@ class WarmPool:
             return any(s.ready for s in self._shapes.values())
 
     def _fill(self, shape: _Shape) -> None:
-        if shape.failures >= 3:
+        if shape.failures >= 3 or shape.asked < self.warm_after:
             return
         for _ in range(self.size - len(shape.ready) - shape.starting):
             shape.starting += 1
@@ -299,7 +303,8 @@ def warm_pool() -> WarmPool:
 
 def configure_warm_pool(size: int = 1, **kwargs: Any) -> WarmPool:
     """Replace the process's pool (closing the old one's ready sessions): `size` sessions kept
-    ready per shape, one per concurrent OpenClaw rollout; 0: every rollout starts cold."""
+    ready per shape, one per concurrent OpenClaw rollout; 0: every rollout starts cold; see
+    `WarmPool` for the other knobs."""
     global _pool
     with _pool_lock:
         old, _pool = _pool, WarmPool(size, **kwargs)
