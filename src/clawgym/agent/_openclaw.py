@@ -402,8 +402,8 @@ class OpenClawAgent(Agent):
             warm = warm_pool().take(key, lambda: self._start_warm(inst, shape, model_id, context))
         traj.agent["warm"] = warm is not None
         if warm is not None:
-            warm.front.serve(recorder, upstream=upstream, model=model)
             try:
+                warm.front.serve(recorder, upstream=upstream, model=model)
                 inner = warm.sandbox
                 inner.deadline = sandbox.deadline
                 inner._load(archive=sandbox.export())  # what a pooled session's fill does (`SandboxPool.create`)
