@@ -25,6 +25,7 @@ from typing import Any
 
 from clawgym.agent._install_progress import Progress, run_watched
 from clawgym.errors import ClawGymError
+from clawgym.files import atomic_dir
 
 OPENCLAW_VERSION = "2026.9.6"
 NODE_VERSION = "24.21.0"
@@ -253,9 +254,7 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
     if npm is None:
         raise OpenClawInstallError("npm is not on PATH: install Node.js and npm (any version; "
                                    f"Node {NODE_VERSION} itself comes from the npm package {NODE_PACKAGE})")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root.parent))
-    try:
+    with atomic_dir(root, overwrite=True) as staging:  # a failed or interrupted install leaves no folder
         (staging / "package.json").write_text('{"name": "clawgym-openclaw", "private": true}\n')
         argv = [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=dev", "--save-exact",
                 "--prefix", str(staging), f"openclaw@{OPENCLAW_VERSION}", f"{NODE_PACKAGE}@{NODE_VERSION}"]
@@ -276,12 +275,6 @@ def install(cache_dir: Path | None = None, *, force: bool = False, npm: str | No
                     p.chmod(p.stat().st_mode | 0o444 | (0o111 if p.is_dir() else 0))
             except OSError:
                 pass
-        if root.exists():
-            shutil.rmtree(root)
-        staging.rename(root)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     # Node resolves real paths: the package was verified under the staging name; check it where it lies
     return verify(root, run=False)
 
