@@ -266,9 +266,6 @@ class SandboxPool:
         with self._cv:
             while any(s.starting for s in shapes) and time.monotonic() < deadline:
                 self._cv.wait(max(0.0, min(0.5, deadline - time.monotonic())))
-            held = self._drop_ready(shapes)  # (none: a worker closes what it starts for these)
-        for sb in held:
-            sb.close()
 
     @staticmethod
     def _drop_ready(shapes: list[_Shape]) -> list[Sandbox]:
